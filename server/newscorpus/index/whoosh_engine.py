@@ -1,0 +1,176 @@
+"""The Whoosh implementation of the engine seam: one index of passages, one of deals, BM25F ranking.
+
+Whoosh pickles its schema and segments: open only indexes this program built itself, never one from an
+untrusted source.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+
+from whoosh import index as windex
+from whoosh import qparser, scoring
+from whoosh.fields import ID, STORED, TEXT, Schema
+from whoosh.query import Query
+from whoosh.searching import Searcher
+
+from newscorpus.index.analysis import text_analyzer
+from newscorpus.index.engine import Hit, Progress
+from newscorpus.models import KnowledgeBase
+
+log = logging.getLogger(__name__)
+
+PASSAGES = "passages"
+DEALS = "deals"
+
+# Fields a user may name in a query (`title:nvidia`); the default fields are searched otherwise.
+PASSAGE_FIELDS = ("text", "title")
+DEAL_FIELDS = ("title", "summary", "parties", "evidence")
+
+
+def _passage_schema() -> Schema:
+    analyzer = text_analyzer()
+    return Schema(
+        passage_id=ID(stored=True, unique=True),
+        article_id=ID(stored=True),
+        kind=ID,
+        text=TEXT(analyzer=analyzer),
+        title=TEXT(analyzer=analyzer, field_boost=1.5),
+        publisher=TEXT(analyzer=analyzer),
+        author=TEXT(analyzer=analyzer),
+        published=ID,
+        ordinal=STORED,
+    )
+
+
+def _deal_schema() -> Schema:
+    analyzer = text_analyzer()
+    return Schema(
+        deal_id=ID(stored=True, unique=True),
+        title=TEXT(analyzer=analyzer, field_boost=2.0),
+        summary=TEXT(analyzer=analyzer),
+        parties=TEXT(analyzer=analyzer, field_boost=1.5),
+        evidence=TEXT(analyzer=analyzer),
+        type=ID,
+    )
+
+
+def _passage_docs(kb: KnowledgeBase, article_ids: set[str] | None = None):
+    for article in kb.articles:
+        if article_ids is not None and article.id not in article_ids:
+            continue
+        for passage in article.passages():
+            yield {
+                "passage_id": passage.passage_id,
+                "article_id": article.id,
+                "kind": passage.kind,
+                "text": passage.text,
+                "title": article.title,
+                "publisher": article.publisher,
+                "author": article.author,
+                "published": article.published,
+                "ordinal": passage.n,
+            }
+
+
+class WhooshBuilder:
+    name = "whoosh"
+
+    def build(self, kb: KnowledgeBase, folder: Path, progress: Progress) -> None:
+        passages = windex.create_in(str(folder), _passage_schema(), indexname=PASSAGES)
+        writer = passages.writer()
+        total = sum(1 for _ in _passage_docs(kb))
+        for n, doc in enumerate(_passage_docs(kb), start=1):
+            writer.add_document(**doc)
+            if n % 2000 == 0:
+                progress(f"indexed {n}/{total} passages")
+        writer.commit()
+        deals = windex.create_in(str(folder), _deal_schema(), indexname=DEALS)
+        writer = deals.writer()
+        for deal in kb.deals:
+            writer.add_document(
+                deal_id=deal.deal_id,
+                title=deal.title,
+                summary=deal.summary,
+                parties=" ".join(p.name for p in deal.parties),
+                evidence=" ".join(e.quote for e in deal.evidence),
+                type=deal.type,
+            )
+        writer.commit()
+        progress(f"indexed {total} passages and {len(kb.deals)} deals")
+
+    def add(self, kb: KnowledgeBase, article_ids: Sequence[str], folder: Path) -> None:
+        passages = windex.open_dir(str(folder), indexname=PASSAGES)
+        writer = passages.writer()
+        for doc in _passage_docs(kb, set(article_ids)):
+            writer.add_document(**doc)
+        writer.commit()
+
+    def open(self, folder: Path) -> WhooshIndex:
+        return WhooshIndex(folder)
+
+
+class WhooshIndex:
+    """An opened pair of Whoosh indexes; one searcher each, shared under a lock (searchers are not
+    thread-safe while reading postings)."""
+
+    def __init__(self, folder: Path) -> None:
+        self._passages = windex.open_dir(str(folder), indexname=PASSAGES)
+        self._deals = windex.open_dir(str(folder), indexname=DEALS)
+        weighting = scoring.BM25F()
+        self._passage_searcher: Searcher = self._passages.searcher(weighting=weighting)
+        self._deal_searcher: Searcher = self._deals.searcher(weighting=weighting)
+        self._passage_parser = _parser(PASSAGE_FIELDS, self._passages.schema)
+        self._deal_parser = _parser(DEAL_FIELDS, self._deals.schema)
+        self._lock = threading.Lock()
+
+    def search_passages(self, query: str, *, article_ids: frozenset[str] | None = None) -> list[Hit]:
+        q = _parse(self._passage_parser, query)
+        if q is None:
+            return []
+        with self._lock:
+            results = self._passage_searcher.search(q, limit=None)
+            hits = [
+                Hit(key=r["passage_id"], score=round(r.score, 6))
+                for r in results
+                if article_ids is None or r["article_id"] in article_ids
+            ]
+        return sorted(hits, key=lambda h: (-h.score, h.key))
+
+    def search_deals(self, query: str) -> list[Hit]:
+        q = _parse(self._deal_parser, query)
+        if q is None:
+            return []
+        with self._lock:
+            hits = [Hit(key=r["deal_id"], score=round(r.score, 6)) for r in self._deal_searcher.search(q, limit=None)]
+        return sorted(hits, key=lambda h: (-h.score, h.key))
+
+    def close(self) -> None:
+        self._passage_searcher.close()
+        self._deal_searcher.close()
+
+
+def _parser(fields: Sequence[str], schema: Schema) -> qparser.QueryParser:
+    """Plain words are OR-ed with a bonus for matching more of them, so a whole question still ranks
+    the passages that answer it first; phrases, AND/OR/NOT and field:value keep Whoosh's meaning."""
+    parser = qparser.MultifieldParser(list(fields), schema, group=qparser.OrGroup.factory(0.9))
+    parser.remove_plugin_class(qparser.WildcardPlugin)
+    parser.remove_plugin_class(qparser.BoostPlugin)
+    return parser
+
+
+_SYNTAX = re.compile(r"[\"():*?^~\[\]{}]|\b(?:AND|OR|NOT|ANDNOT|ANDMAYBE)\b")
+
+
+def _parse(parser: qparser.QueryParser, text: str) -> Query | None:
+    """Parse with query syntax; on malformed syntax fall back to the plain words, never an error."""
+    try:
+        q = parser.parse(text)
+    except Exception:  # Whoosh raises assorted errors on malformed syntax.
+        log.debug("query syntax not understood, searching the plain words: %r", text)
+        q = parser.parse(_SYNTAX.sub(" ", text))
+    return None if q is None or q.is_empty() else q

@@ -1,0 +1,541 @@
+"""The query API: the one way to read a built corpus. The MCP tools, the CLI and the tests all call it.
+
+Entity and deal lookups come from structures built once at open time; full-text search goes to the
+engine behind `SearchIndex`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable
+from difflib import SequenceMatcher
+from typing import Any, Literal
+
+from newscorpus.config import Settings
+from newscorpus.index.build import ensure_index, load_knowledge
+from newscorpus.index.engine import EngineBuilder, SearchIndex
+from newscorpus.index.whoosh_engine import WhooshBuilder
+from newscorpus.models import DEAL_TYPES, ENTITY_TYPES, Article, Deal, Entity, KnowledgeBase, Passage
+from newscorpus.query.cursor import Cursors
+from newscorpus.query.errors import NotFoundError, QueryError, closest
+from newscorpus.query.results import (
+    ArticleDetail,
+    ArticleHit,
+    CorpusStats,
+    DealDetail,
+    DealList,
+    DealRef,
+    DealSummary,
+    EntityDetail,
+    EntityList,
+    EntityRef,
+    EntitySummary,
+    MentionText,
+    PartyOut,
+    PassageText,
+    PublisherCount,
+    RelatedEntity,
+    SearchResults,
+)
+from newscorpus.query.text import fold, sentence_with
+
+MAX_QUERY_CHARS = 1000
+SEARCH_LIMIT = (1, 50)
+ENTITY_LIMIT = (1, 200)
+DEAL_LIMIT = (1, 100)
+PASSAGES_PER_HIT = 3
+MENTIONS_SHOWN = 20
+RELATED_SHOWN = 10
+_DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
+
+
+def _check_limit(limit: int, bounds: tuple[int, int]) -> None:
+    low, high = bounds
+    if isinstance(limit, bool) or not isinstance(limit, int) or not low <= limit <= high:
+        raise QueryError(f"limit must be a whole number from {low} to {high}; got {limit!r}.", argument="limit")
+
+
+def _check_date(name: str, value: str | None) -> str | None:
+    if value is None or value == "":
+        return None
+    if not _DATE.match(value):
+        raise QueryError(
+            f"{name} must be a date as YYYY-MM-DD (or YYYY-MM, YYYY); got {value!r}.", argument=name
+        )
+    return value
+
+
+def _in_range(date: str, date_from: str | None, date_to: str | None) -> bool:
+    """Whether a (possibly partial) date can lie in [from, to]; undated records never match a date filter."""
+    if not date_from and not date_to:
+        return True
+    if not date:
+        return False
+    if date_from and date + "-99"[: 10 - len(date)] < date_from:
+        return False
+    return not (date_to and date[: len(date_to)] > date_to)
+
+
+def _paged(items: list, offset: int, limit: int) -> tuple[list, int | None]:
+    page = items[offset : offset + limit]
+    nxt = offset + limit
+    return page, (nxt if nxt < len(items) else None)
+
+
+class CorpusQuery:
+    """Read-only access to one built corpus. Thread-safe; open once and share."""
+
+    def __init__(self, settings: Settings, kb: KnowledgeBase, index: SearchIndex) -> None:
+        self.settings = settings
+        self.kb = kb
+        self._index = index
+        self._cursors = Cursors(kb.fingerprint)
+        self.articles: dict[str, Article] = {a.id: a for a in kb.articles}
+        self.passages: dict[str, Passage] = {}
+        self._article_passages: dict[str, list[Passage]] = {}
+        for article in kb.articles:
+            ps = article.passages()
+            self._article_passages[article.id] = ps
+            self.passages.update((p.passage_id, p) for p in ps)
+        self.entities: dict[str, Entity] = {e.entity_id: e for e in kb.entities}
+        self.deals: dict[str, Deal] = {d.deal_id: d for d in kb.deals}
+        self._entity_keys: dict[str, list[str]] = defaultdict(list)
+        for e in kb.entities:
+            for key in {fold(e.entity_id.replace("-", " ")), fold(e.name), *(fold(a) for a in e.aliases)}:
+                self._entity_keys[key].append(e.entity_id)
+        self._entity_articles = {e.entity_id: sorted({m.article_id for m in e.mentions}) for e in kb.entities}
+        self._passage_entities: dict[str, set[str]] = defaultdict(set)
+        for e in kb.entities:
+            for m in e.mentions:
+                self._passage_entities[m.passage_id].add(e.entity_id)
+        self._entity_deals: dict[str, list[str]] = defaultdict(list)
+        self._article_deals: dict[str, list[str]] = defaultdict(list)
+        for d in kb.deals:
+            for eid in sorted({p.entity_id for p in d.parties if p.entity_id}):
+                self._entity_deals[eid].append(d.deal_id)
+            for aid in d.article_ids:
+                self._article_deals[aid].append(d.deal_id)
+
+    @classmethod
+    def open(
+        cls,
+        settings: Settings,
+        *,
+        progress: Callable[[str], None] | None = None,
+        engine: EngineBuilder | None = None,
+    ) -> CorpusQuery:
+        """Open the corpus's index, building it first when it is missing or stale."""
+        folder = ensure_index(settings, progress=progress or (lambda _m: None))
+        engine = engine or WhooshBuilder()
+        return cls(settings, load_knowledge(folder), engine.open(folder))
+
+    def close(self) -> None:
+        self._index.close()
+
+    # -- resolving names -------------------------------------------------------------------------
+
+    def resolve_entities(self, name: str, argument: str) -> list[str]:
+        """Entity ids for an id, name, alias or part of a name (case- and accent-insensitive)."""
+        key = fold(name)
+        if not key:
+            raise QueryError(f"{argument} must not be empty.", argument=argument)
+        if name in self.entities:
+            return [name]
+        if key in self._entity_keys:
+            return sorted(set(self._entity_keys[key]))
+        partial = sorted(
+            {eid for k, ids in self._entity_keys.items() if re.search(rf"\b{re.escape(key)}", k) for eid in ids}
+        )
+        if partial:
+            return partial
+        raise NotFoundError(
+            f"No entity matches {argument}={name!r}. Pass an entity id, name or alias (see list_entities).",
+            argument=argument,
+            suggestions=closest(key.replace(" ", "-"), self.entities),
+        )
+
+    def _article(self, article_id: str) -> Article:
+        article = self.articles.get(article_id)
+        if article is None:
+            raise NotFoundError(
+                f"Unknown article_id {article_id!r}.",
+                argument="article_id",
+                suggestions=closest(article_id.split("#")[0], self.articles),
+            )
+        return article
+
+    def _deal(self, deal_id: str) -> Deal:
+        deal = self.deals.get(deal_id)
+        if deal is None:
+            raise NotFoundError(
+                f"Unknown deal_id {deal_id!r}.", argument="deal_id", suggestions=closest(deal_id, self.deals)
+            )
+        return deal
+
+    # -- search ----------------------------------------------------------------------------------
+
+    def search_articles(
+        self,
+        query: str,
+        limit: int = 10,
+        date_from: str | None = None,
+        date_to: str | None = None,
+        publisher: str | None = None,
+        entity: str | None = None,
+        cursor: str | None = None,
+    ) -> SearchResults:
+        """Articles ranked by their best-matching passage; each hit carries its best passages, whole."""
+        if not isinstance(query, str) or not query.strip():
+            raise QueryError("query must be a non-empty search text.", argument="query")
+        if len(query) > MAX_QUERY_CHARS:
+            raise QueryError(
+                f"query is {len(query)} characters long; at most {MAX_QUERY_CHARS} are allowed.", argument="query"
+            )
+        _check_limit(limit, SEARCH_LIMIT)
+        date_from, date_to = _check_date("date_from", date_from), _check_date("date_to", date_to)
+        params: dict[str, Any] = {
+            "f": "search", "q": query, "l": limit, "df": date_from, "dt": date_to, "p": publisher, "e": entity,
+        }
+        offset = self._cursors.decode(cursor, params)
+
+        allowed = self._article_filter(date_from, date_to, publisher, entity)
+        hits = self._index.search_passages(query, article_ids=allowed)
+        by_article: dict[str, list[tuple[float, str]]] = defaultdict(list)
+        for hit in hits:
+            by_article[self.passages[hit.key].article_id].append((hit.score, hit.key))
+        ranked = sorted(by_article.items(), key=lambda kv: (-max(s for s, _ in kv[1]), kv[0]))
+        page, nxt = _paged(ranked, offset, limit)
+        results = []
+        for article_id, scored in page:
+            article = self.articles[article_id]
+            best = sorted(scored, key=lambda sp: (-sp[0], self.passages[sp[1]].n))[:PASSAGES_PER_HIT]
+            results.append(
+                ArticleHit(
+                    article_id=article_id,
+                    title=article.display_title,
+                    publisher=article.publisher,
+                    published=article.published,
+                    url=article.url,
+                    score=round(best[0][0], 3),
+                    passages=[self._passage_text(self.passages[pid]) for _, pid in best],
+                )
+            )
+        return SearchResults(
+            query=query,
+            total=len(ranked),
+            results=results,
+            next_cursor=self._cursors.encode(nxt, params) if nxt is not None else None,
+        )
+
+    def _article_filter(
+        self, date_from: str | None, date_to: str | None, publisher: str | None, entity: str | None
+    ) -> frozenset[str] | None:
+        if not (date_from or date_to or publisher or entity):
+            return None
+        ids = set(self.articles)
+        if date_from or date_to:
+            ids = {a for a in ids if _in_range(self.articles[a].published, date_from, date_to)}
+        if publisher:
+            key = fold(publisher)
+            publishers = {fold(a.publisher) for a in self.kb.articles if a.publisher}
+            if not any(key in p for p in publishers):
+                raise NotFoundError(
+                    f"No article has publisher {publisher!r}. Known publishers: "
+                    f"{', '.join(sorted({a.publisher for a in self.kb.articles if a.publisher})) or 'none'}.",
+                    argument="publisher",
+                )
+            ids = {a for a in ids if key in fold(self.articles[a].publisher)}
+        if entity:
+            mentioned = {aid for eid in self.resolve_entities(entity, "entity") for aid in self._entity_articles[eid]}
+            ids &= mentioned
+        return frozenset(ids)
+
+    @staticmethod
+    def _passage_text(p: Passage) -> PassageText:
+        return PassageText(passage_id=p.passage_id, text=p.text, kind=p.kind)
+
+    # -- articles --------------------------------------------------------------------------------
+
+    def get_article(self, article_id: str, passages: list[int] | None = None) -> ArticleDetail:
+        article = self._article(article_id)
+        all_passages = self._article_passages[article.id]
+        body = [p for p in all_passages if p.kind == "body"]
+        if passages:
+            wanted = list(dict.fromkeys(passages))
+            bad = [n for n in wanted if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= len(body)]
+            if bad:
+                raise QueryError(
+                    f"passages {bad} do not exist in {article.id}: it has passages 1 to {len(body)}.",
+                    argument="passages",
+                )
+            chosen = [body[n - 1] for n in wanted]
+        else:
+            chosen = all_passages
+        entity_ids = sorted(
+            {eid for p in all_passages for eid in self._passage_entities.get(p.passage_id, ())},
+            key=lambda e: (self.entities[e].type, self.entities[e].name.casefold()),
+        )
+        return ArticleDetail(
+            article_id=article.id,
+            title=article.display_title,
+            publisher=article.publisher,
+            author=article.author,
+            published=article.published,
+            url=article.url,
+            language=article.language,
+            source_urls=article.source_urls,
+            passage_count=len(body),
+            passages=[self._passage_text(p) for p in chosen],
+            entities=[self._entity_ref(eid) for eid in entity_ids],
+            deals=[DealRef(deal_id=d, title=self.deals[d].title) for d in self._article_deals.get(article.id, [])],
+        )
+
+    def article_markdown(self, article_id: str) -> str:
+        article = self._article(article_id)
+        meta = [f"# {article.display_title}", ""]
+        for label, value in (
+            ("id", article.id), ("publisher", article.publisher), ("author", article.author),
+            ("published", article.published), ("url", article.url), ("language", article.language),
+        ):
+            if value:
+                meta.append(f"- {label}: {value}")
+        blocks = [f"[{p.passage_id}]\n{p.text}" for p in self._article_passages[article.id]]
+        return "\n".join(meta) + "\n\n" + "\n\n".join(blocks) + "\n"
+
+    # -- entities --------------------------------------------------------------------------------
+
+    def _entity_ref(self, entity_id: str) -> EntityRef:
+        e = self.entities[entity_id]
+        return EntityRef(entity_id=e.entity_id, name=e.name, type=e.type)
+
+    def _summary(self, e: Entity) -> EntitySummary:
+        return EntitySummary(
+            entity_id=e.entity_id,
+            name=e.name,
+            type=e.type,
+            aliases=e.aliases,
+            article_count=len(self._entity_articles[e.entity_id]),
+            mention_count=len(e.mentions),
+        )
+
+    def list_entities(
+        self,
+        type: str | None = None,
+        query: str | None = None,
+        article_id: str | None = None,
+        limit: int = 50,
+        cursor: str | None = None,
+    ) -> EntityList:
+        _check_limit(limit, ENTITY_LIMIT)
+        if type is not None and type not in ENTITY_TYPES:
+            raise QueryError(f"type must be one of {', '.join(ENTITY_TYPES)}; got {type!r}.", argument="type")
+        params: dict[str, Any] = {"f": "entities", "t": type, "q": query, "a": article_id, "l": limit}
+        offset = self._cursors.decode(cursor, params)
+        candidates: Iterable[Entity] = self.kb.entities
+        if article_id is not None:
+            self._article(article_id)
+            candidates = [e for e in candidates if article_id in self._entity_articles[e.entity_id]]
+        if type is not None:
+            candidates = [e for e in candidates if e.type == type]
+        if query:
+            scored = [(s, e) for e in candidates if (s := self._name_score(fold(query), e)) > 0]
+            ordered = [e for _, e in sorted(scored, key=lambda se: (-se[0], -len(se[1].mentions), se[1].entity_id))]
+        else:
+            ordered = sorted(candidates, key=lambda e: (-len(e.mentions), e.name.casefold(), e.entity_id))
+        page, nxt = _paged(ordered, offset, limit)
+        return EntityList(
+            total=len(ordered),
+            entities=[self._summary(e) for e in page],
+            next_cursor=self._cursors.encode(nxt, params) if nxt is not None else None,
+        )
+
+    @staticmethod
+    def _name_score(key: str, e: Entity) -> float:
+        """3 exact, 2 prefix of the name or of a word in it, 1 fuzzy (typos), 0 no match."""
+        if not key:
+            return 0
+        best = 0.0
+        for name in (e.name, *e.aliases):
+            n = fold(name)
+            if n == key:
+                return 3
+            if n.startswith(key) or f" {key}" in f" {n}":
+                best = max(best, 2)
+            elif SequenceMatcher(None, key, n).ratio() >= 0.8 or any(
+                SequenceMatcher(None, key, w).ratio() >= 0.8 for w in n.split()
+            ):
+                best = max(best, 1)
+        return best
+
+    def get_entity(self, entity: str) -> EntityDetail:
+        ids = self.resolve_entities(entity, "entity")
+        if len(ids) > 1:
+            exact = [eid for eid in ids if fold(entity) in {fold(self.entities[eid].name), fold(eid)}]
+            ids = exact or sorted(ids, key=lambda eid: -len(self.entities[eid].mentions))
+        e = self.entities[ids[0]]
+        co: Counter[str] = Counter()
+        for m in e.mentions:
+            co.update(self._passage_entities.get(m.passage_id, set()) - {e.entity_id})
+        seen_passages: set[str] = set()
+        mentions: list[MentionText] = []
+        for m in e.mentions:
+            if m.passage_id in seen_passages or len(mentions) >= MENTIONS_SHOWN:
+                continue
+            seen_passages.add(m.passage_id)
+            text = sentence_with(self.passages[m.passage_id].text, m.surface)
+            mentions.append(MentionText(passage_id=m.passage_id, article_id=m.article_id, text=text))
+        related = sorted(co.items(), key=lambda kv: (-kv[1], kv[0]))[:RELATED_SHOWN]
+        return EntityDetail(
+            entity_id=e.entity_id,
+            name=e.name,
+            type=e.type,
+            aliases=e.aliases,
+            article_count=len(self._entity_articles[e.entity_id]),
+            mentions=mentions,
+            deals=[DealRef(deal_id=d, title=self.deals[d].title) for d in self._entity_deals.get(e.entity_id, [])],
+            related=[RelatedEntity(**self._entity_ref(eid).model_dump(), co_mentions=n) for eid, n in related],
+        )
+
+    def entity_markdown(self, entity_id: str) -> str:
+        if entity_id not in self.entities:
+            raise NotFoundError(
+                f"Unknown entity_id {entity_id!r}.", argument="entity_id", suggestions=closest(entity_id, self.entities)
+            )
+        d = self.get_entity(entity_id)
+        lines = [f"# {d.name} ({d.type})", "", f"- id: {d.entity_id}"]
+        if d.aliases:
+            lines.append(f"- aliases: {', '.join(d.aliases)}")
+        lines.append(f"- articles: {d.article_count}")
+        if d.deals:
+            lines += ["", "## Deals", *(f"- {x.deal_id}: {x.title}" for x in d.deals)]
+        lines += ["", "## Mentions", *(f"- [{m.passage_id}] {m.text}" for m in d.mentions)]
+        return "\n".join(lines) + "\n"
+
+    # -- deals -----------------------------------------------------------------------------------
+
+    def _deal_summary(self, d: Deal) -> DealSummary:
+        return DealSummary(
+            deal_id=d.deal_id,
+            title=d.title,
+            type=d.type,
+            parties=[PartyOut(entity_id=p.entity_id, name=p.name, role=p.role) for p in d.parties],
+            amounts=d.amounts,
+            announced=d.announced,
+            article_ids=d.article_ids,
+        )
+
+    def list_deals(
+        self,
+        party: str | None = None,
+        type: str | None = None,
+        query: str | None = None,
+        date_from: str | None = None,
+        date_to: str | None = None,
+        limit: int = 20,
+        cursor: str | None = None,
+    ) -> DealList:
+        _check_limit(limit, DEAL_LIMIT)
+        if type is not None and type not in DEAL_TYPES:
+            raise QueryError(f"type must be one of {', '.join(DEAL_TYPES)}; got {type!r}.", argument="type")
+        date_from, date_to = _check_date("date_from", date_from), _check_date("date_to", date_to)
+        params: dict[str, Any] = {
+            "f": "deals", "p": party, "t": type, "q": query, "df": date_from, "dt": date_to, "l": limit,
+        }
+        offset = self._cursors.decode(cursor, params)
+        if query:
+            order = [h.key for h in self._index.search_deals(query)]
+        else:
+            order = sorted(self.deals, key=lambda i: (self.deals[i].provenance != "curated", i))
+        deals = [self.deals[i] for i in order]
+        if party:
+            ids = set(self.resolve_entities(party, "party"))
+            key = fold(party)
+            deals = [
+                d for d in deals if any(p.entity_id in ids or key in fold(p.name) for p in d.parties)
+            ]
+        if type:
+            deals = [d for d in deals if d.type == type]
+        if date_from or date_to:
+            deals = [d for d in deals if _in_range(d.announced, date_from, date_to)]
+        page, nxt = _paged(deals, offset, limit)
+        return DealList(
+            total=len(deals),
+            deals=[self._deal_summary(d) for d in page],
+            next_cursor=self._cursors.encode(nxt, params) if nxt is not None else None,
+        )
+
+    def get_deal(self, deal_id: str | None = None, query: str | None = None) -> DealDetail:
+        if (deal_id is None) == (query is None) or (deal_id == "" or query == ""):
+            raise QueryError(
+                "Pass exactly one of deal_id (an id from list_deals) or query (words describing the deal).",
+                argument="deal_id",
+            )
+        alternatives: list[str] = []
+        if deal_id is not None:
+            deal = self._deal(deal_id)
+        else:
+            ranked = [h.key for h in self._index.search_deals(query or "")]
+            if not ranked:
+                raise NotFoundError(
+                    f"No deal matches query={query!r}. Try list_deals(party=...) or other words.",
+                    argument="query",
+                )
+            deal, alternatives = self.deals[ranked[0]], ranked[1:4]
+        return DealDetail(
+            deal_id=deal.deal_id,
+            title=deal.title,
+            type=deal.type,
+            status=deal.status,
+            announced=deal.announced,
+            parties=[PartyOut(entity_id=p.entity_id, name=p.name, role=p.role) for p in deal.parties],
+            amounts=deal.amounts,
+            locations=deal.locations,
+            summary=deal.summary,
+            evidence=deal.evidence,
+            provenance=deal.provenance,
+            confidence=deal.confidence,
+            alternatives=alternatives,
+        )
+
+    def deal_markdown(self, deal_id: str) -> str:
+        d = self.get_deal(deal_id=deal_id)
+        lines = [f"# {d.title}", "", f"- id: {d.deal_id}", f"- type: {d.type}", f"- status: {d.status}"]
+        if d.announced:
+            lines.append(f"- announced: {d.announced}")
+        lines.append(f"- provenance: {d.provenance} (confidence {d.confidence:.2f})")
+        if d.summary:
+            lines += ["", d.summary]
+        lines += ["", "## Parties", *(f"- {p.name} ({p.role})" for p in d.parties)]
+        if d.amounts:
+            lines += ["", "## Amounts"]
+            lines += [f"- {a.role or 'amount'}: {a.text} [{a.passage_id}]" for a in d.amounts]
+        if d.locations:
+            lines += ["", "## Locations", *(f"- {loc}" for loc in d.locations)]
+        lines += ["", "## Evidence", *(f"- [{e.passage_id}] «{e.quote}»" for e in d.evidence)]
+        return "\n".join(lines) + "\n"
+
+    # -- corpus ----------------------------------------------------------------------------------
+
+    def stats(self) -> CorpusStats:
+        dates = sorted(a.published for a in self.kb.articles if a.published)
+        publishers = Counter(a.publisher for a in self.kb.articles if a.publisher)
+        return CorpusStats(
+            articles=len(self.articles),
+            passages=sum(1 for p in self.passages.values() if p.kind == "body"),
+            entities=len(self.entities),
+            deals=len(self.deals),
+            date_from=dates[0] if dates else "",
+            date_to=dates[-1] if dates else "",
+            languages=sorted({a.language for a in self.kb.articles if a.language}),
+            publishers=[PublisherCount(publisher=p, articles=n) for p, n in sorted(publishers.items())],
+            corpus_dir=str(self.settings.corpus_dir),
+            fingerprint=self.kb.fingerprint[:16],
+        )
+
+    def complete_ids(self, kind: Literal["article", "deal", "entity"], prefix: str, limit: int = 20) -> list[str]:
+        """Ids of that kind starting with `prefix` (then containing it), for argument completion."""
+        pool = {"article": self.articles, "deal": self.deals, "entity": self.entities}[kind]
+        starts = sorted(i for i in pool if i.startswith(prefix))
+        contains = sorted(i for i in pool if prefix and prefix in i and not i.startswith(prefix))
+        return (starts + contains)[:limit]
