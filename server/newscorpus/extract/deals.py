@@ -1,0 +1,403 @@
+"""Automatic deal extraction: a transaction cue plus parties (and amounts) close to it.
+
+Works sentence by sentence, so a deal found in one article is cited to the sentence(s) that state it.
+A candidate needs a cue and either two organisations or one organisation and a deal amount, looked for
+first in the cue's clause, then in its sentence, then (for anaphoric cues such as "Die Partnerschaft")
+in the sentence before, which may sit in the previous passage. Candidates about the same parties in one
+article are merged; the more signals agree, the higher the confidence.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from newscorpus.extract.entities import EntityResult, Span
+from newscorpus.extract.money import parse_amounts
+from newscorpus.extract.textutil import sentence_spans, slugify
+from newscorpus.models import DEAL_TYPES, Amount, Article, Deal, DealType, Entity, Evidence, Party, Passage
+
+# (pattern, deal type, weight): compounds are matched inside words (`Milliardenkooperation`).
+_I = re.IGNORECASE
+CUES: list[tuple[re.Pattern[str], DealType, float]] = [
+    (re.compile(r"joint[ -]venture|gemeinschaftsunternehmen", _I), "joint_venture", 3),
+    (re.compile(r"\bübernimmt\b|\bübernehmen\b|\bübernommen\b|übernahme\b|\bkauft\b|\bkaufen\b|"
+                r"\bgekauft\b|\berwirbt\b|\berwerben\b|\berworben\b|\bacquir(?:e|es|ed|ing)\b|"
+                r"\bacquisition\b|\bbuys\b|\bbought\b|\btakeover\b|\bto buy\b", _I), "acquisition", 3),
+    (re.compile(r"\w*liefer(?:vertrag|verträge|abkommen|vereinbarung)|\w*leistungsvertrag|abnahmevertrag|"
+                r"\bsupply (?:deal|agreement|contract)|\boff-?take\b|power purchase agreement|"
+                r"\bliefert\b|\bliefern\b|\bto supply\b|\bwill supply\b|\bsupplies\b", _I),
+     "supply_contract", 2.5),
+    (re.compile(r"finanzierungsrunde|\bseries [a-f]\b|seed-runde|\bfunding round\b|\bfinancing round\b", _I),
+     "funding_round", 3),
+    (re.compile(r"\bsammel(?:t|te|n)\b|\beingesammelt\b|\beinsammeln\b|\braise[sd]?\b|\braising\b", _I),
+     "funding_round", 1.5),
+    (re.compile(r"\w*partnerschaft\w*|\bpartnership\b|\bpartners with\b|\ballianz\b|\balliance\b|"
+                r"zusammengetan|zusammenschl\w+|\bschlossen sich\b|\bstieg\w* .{0,60}\bein\b|\beinstieg\b|"
+                r"\bschloss sich\b|\banschloss\b|\bjoin(?:s|ed)\b", _I), "partnership", 2),
+    (re.compile(r"\binvestier\w*|\w*investition(?:en)?\b|\w*investitionszusagen?\b|\binvest(?:s|ed|ing)?\b|"
+                r"\binvestment\b|\bsteck(?:t|en)\b|\bbereitstellen\b|\bbeteiligt sich\b|\bbeteiligung\b|"
+                r"\bstake\b", _I), "investment", 1.5),
+    (re.compile(r"\w*kooperation\w*|\bzusammenarbeit\b|\bcooperation\b|\bcollaborat\w+|"
+                r"\b(?:baut|bauen|entwickelt|entwickeln)\s+mit\b|\barbeite\w*\s+mit\b", _I), "cooperation", 1.5),
+    (re.compile(r"\w*vertrag\b|\w*verträge\b|\bvereinbarung(?:en)?\b|\babkommen\b|\w*-?deal\b|\bagreement\b|"
+                r"\bdeal\b|\bschließ\w*\b.{0,80}\bab\b|\bschloss\w*\b.{0,80}\bab\b|\bsign(?:s|ed)\b", _I),
+     "other", 1),
+]
+
+_ANAPHORIC = re.compile(r"\b(?:die|diese|dieser|diesem|der|das|dieses|ihre|ihrer|ihren|the|this|that|its|their)"
+                        r"\s+(?:\w+\s+){0,2}$", _I)
+_EXAMPLES = re.compile(r"\b(?:wie|such as|etwa|including|darunter|zum beispiel|z\.\s?b\.)\s+$", _I)
+
+# Amount role from words near it; first match wins, so specific phrases come before general ones.
+AMOUNT_ROLES: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(r"registrierten kapital|stammkapital|grundkapital|registered capital", _I), "registered_capital"),
+    (re.compile(r"verwalte\w*|vermögenswerte|assets under management|\bAuM\b|manages", _I),
+     "assets_under_management"),
+    (re.compile(r"börsenwert|marktkapitalisierung|market (?:cap|value)|börsenbewertung", _I), "market_cap"),
+    (re.compile(r"bewert\w*|valuation|valued", _I), "valuation"),
+    (re.compile(r"umsatz|revenue|erlös", _I), "revenue"),
+    (re.compile(r"kaufpreis|purchase price|für rund|for about|for\b|übernimmt|acquir", _I), "price"),
+    (re.compile(r"eigenkapital|equity", _I), "equity"),
+    (re.compile(r"sammel\w*|eingesammelt|raise[sd]?|raising|finanzierungsrunde|funding", _I), "raised"),
+    (re.compile(r"\bziel\w*|strebt|anstreb|target|aims?|goal|zugreifen|insgesamt", _I), "target"),
+    (re.compile(r"investi\w*|steck\w*|bereitstell\w*|invest", _I), "investment"),
+    (re.compile(r"vertrag|volumen|im wert von|worth|contract", _I), "contract_value"),
+]
+_NOT_DEAL_AMOUNT = {"market_cap", "revenue"}
+
+_MONTHS = {
+    "januar": 1, "january": 1, "februar": 2, "february": 2, "märz": 3, "march": 3, "april": 4, "mai": 5,
+    "may": 5, "juni": 6, "june": 6, "juli": 7, "july": 7, "august": 8, "september": 9, "oktober": 10,
+    "october": 10, "november": 11, "dezember": 12, "december": 12,
+}
+_DATE = re.compile(r"\b(?:(\d{1,2})\.?\s+)?(" + "|".join(_MONTHS) + r")\s+(\d{4})\b", _I)
+_PAST_DATE_CUE = re.compile(r"\b(?:bis|until|by)\s+$", _I)
+
+_STATUS: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(r"abgeschlossen|completed|\bclosed\b|vollzogen", _I), "completed"),
+    (re.compile(r"\bplan\w*|\bwill\b|\bwollen\b|\bsoll\w*\b|\bintends?\b|\bto be\b|geplant", _I), "planned"),
+]
+
+TYPE_LABELS = {t: t.replace("_", " ") for t in DEAL_TYPES}
+
+
+@dataclass
+class _Sentence:
+    passage: Passage
+    start: int
+    end: int
+
+    @property
+    def text(self) -> str:
+        return self.passage.text[self.start:self.end]
+
+
+@dataclass
+class _Candidate:
+    article: Article
+    parties: list[Span]
+    amounts: list[Amount]
+    cue_types: dict[DealType, float]
+    sentences: list[_Sentence]
+    cue_pos: int
+    in_clause: bool
+    roles: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def party_ids(self) -> set[str]:
+        return {p.entity_id for p in self.parties}
+
+
+def _cues(text: str) -> tuple[dict[DealType, float], int]:
+    scores: dict[DealType, float] = {}
+    first = len(text)
+    for rx, dtype, weight in CUES:
+        for m in rx.finditer(text):
+            scores[dtype] = scores.get(dtype, 0) + weight
+            first = min(first, m.start())
+    return scores, first
+
+
+def _clauses(text: str, spans: list[Span]) -> list[tuple[int, int]]:
+    """Split at , ; : – but keep lists of names (`BlackRock, Microsoft, MGX und GIP`) together."""
+    cuts = [m.end() for m in re.finditer(r"[,;:–—]\s*|\s[-–]\s", text)]
+    bounds = list(zip([0, *cuts], [*cuts, len(text)], strict=True))
+
+    def names_only(b: int, e: int) -> bool:
+        rest = text[b:e]
+        for s in spans:
+            if b <= s.start and s.end <= e:
+                rest = rest.replace(s.surface, " ")
+        return bool(spans) and re.sub(r"\b(?:und|and|sowie|or|oder|&)\b|[,;:–—\s-]", "", rest) == ""
+
+    merged: list[list[int]] = []
+    glue_next = False
+    for b, e in bounds:
+        if merged and (glue_next or names_only(b, e)):
+            merged[-1][1] = e
+        else:
+            merged.append([b, e])
+        glue_next = names_only(b, e)
+    return [(b, e) for b, e in merged]
+
+
+def _orgs(spans: list[Span], text: str, lo: int, hi: int) -> list[Span]:
+    out = []
+    for s in spans:
+        if s.type != "organization" or not (lo <= s.start and s.end <= hi):
+            continue
+        if _EXAMPLES.search(text[max(0, s.start - 20):s.start]):
+            continue
+        out.append(s)
+    return out
+
+
+def amount_role(text: str, start: int, end: int) -> str:
+    """Role of an amount from the words just before it (preferred) or just after it."""
+    before = text[max(0, start - 70):start]
+    after = text[end:end + 40]
+    for window in (before, after):
+        for rx, role in AMOUNT_ROLES:
+            if rx.search(window):
+                return role
+    return "value"
+
+
+def _amounts(passage: Passage, lo: int, hi: int) -> list[Amount]:
+    text = passage.text[lo:hi]
+    out = []
+    for a in parse_amounts(text, passage.passage_id):
+        pos = text.find(a.text)
+        role = amount_role(text, pos, pos + len(a.text)) if pos >= 0 else "value"
+        if role not in _NOT_DEAL_AMOUNT:
+            out.append(a.model_copy(update={"role": role, "passage_id": passage.passage_id}))
+    return out
+
+
+def _enough(parties: list[Span], amounts: list[Amount]) -> bool:
+    return len({p.entity_id for p in parties}) >= 2 or (len(parties) >= 1 and bool(amounts))
+
+
+def _sentences(article: Article) -> list[list[_Sentence]]:
+    """Body sentences as one run (adjacent across passages); each teaser headline as its own run."""
+    body: list[_Sentence] = []
+    runs: list[list[_Sentence]] = []
+    for p in article.passages():
+        sents = [_Sentence(p, b, e) for b, e in sentence_spans(p.text)]
+        if p.kind == "teaser":
+            runs.append(sents)
+        else:
+            body.extend(sents)
+    return [body, *runs]
+
+
+def _candidates(article: Article, spans: dict[str, list[Span]]) -> list[_Candidate]:
+    out: list[_Candidate] = []
+    for run in _sentences(article):
+        for i, sent in enumerate(run):
+            cues, _ = _cues(sent.text)
+            if not cues:
+                continue
+            pspans = [
+                Span(s.entity_id, s.type, s.start - sent.start, s.end - sent.start, s.surface)
+                for s in spans.get(sent.passage.passage_id, [])
+                if sent.start <= s.start and s.end <= sent.end
+            ]
+            for b, e in _clauses(sent.text, pspans):
+                ccues, cpos = _cues(sent.text[b:e])
+                if not ccues:
+                    continue
+                parties = _orgs(pspans, sent.text, b, e)
+                amounts = _amounts(sent.passage, sent.start + b, sent.start + e)
+                used = [sent]
+                in_clause = _enough(parties, amounts)
+                if not in_clause:
+                    parties = _orgs(pspans, sent.text, 0, len(sent.text))
+                    amounts = _amounts(sent.passage, sent.start, sent.end)
+                if not _enough(parties, amounts) and i > 0 and _ANAPHORIC.search(sent.text[: b + cpos]):
+                    prev = run[i - 1]
+                    prev_spans = [
+                        Span(s.entity_id, s.type, s.start - prev.start, s.end - prev.start, s.surface)
+                        for s in spans.get(prev.passage.passage_id, [])
+                        if prev.start <= s.start and s.end <= prev.end
+                    ]
+                    parties = _orgs(prev_spans, prev.text, 0, len(prev.text)) + parties
+                    used = [prev, sent]
+                if not _enough(parties, amounts):
+                    continue
+                out.append(_Candidate(article, parties, amounts, ccues, used, b + cpos, in_clause))
+    return out
+
+
+def _assign_roles(c: _Candidate, dtype: DealType) -> dict[str, str]:
+    """Who is on which side of the cue: acquirer/target, investor/investee, company/investor …"""
+    sides = {
+        "acquisition": ("acquirer", "target"),
+        "investment": ("investor", "investee"),
+        "funding_round": ("company", "investor"),
+        "supply_contract": ("supplier", "customer"),
+    }
+    generic = "partner" if dtype in ("partnership", "joint_venture", "cooperation") else "party"
+    last = c.sentences[-1]
+    before = {s.entity_id for s in c.parties if s.start < c.cue_pos} if len(c.sentences) == 1 else set()
+    after = c.party_ids - before
+    roles = {eid: generic for eid in c.party_ids}
+    if dtype in sides and before and after:
+        for eid in before:
+            roles[eid] = sides[dtype][0]
+        for eid in after:
+            roles[eid] = sides[dtype][1]
+    elif dtype in sides and len(c.party_ids) == 1:
+        roles = {eid: sides[dtype][0] for eid in c.party_ids}
+    if dtype == "funding_round":
+        for s in c.parties:
+            lead = last.text[max(0, s.start - 30):s.start]
+            if re.search(r"led by|angeführt von|unter (?:der )?führung von", lead, _I):
+                roles[s.entity_id] = "lead_investor"
+    return roles
+
+
+def _merge(cands: list[_Candidate]) -> list[list[_Candidate]]:
+    """Group candidates of one article that share two parties, or have the same single party and type."""
+    groups: list[list[_Candidate]] = []
+    for c in cands:
+        for g in groups:
+            ids = set().union(*(x.party_ids for x in g))
+            same_single = (
+                len(c.party_ids) == 1
+                and c.party_ids <= ids
+                and max(c.cue_types, key=c.cue_types.__getitem__)
+                == max(g[0].cue_types, key=g[0].cue_types.__getitem__)
+            )
+            if len(c.party_ids & ids) >= 2 or same_single:
+                g.append(c)
+                break
+        else:
+            groups.append([c])
+    return groups
+
+
+def _date(text: str) -> str | None:
+    for m in _DATE.finditer(text):
+        if _PAST_DATE_CUE.search(text[max(0, m.start() - 8):m.start()]):
+            continue
+        day, month, year = m.group(1), _MONTHS[m.group(2).lower()], m.group(3)
+        return f"{year}-{month:02d}-{int(day):02d}" if day else f"{year}-{month:02d}"
+    return None
+
+
+def _deal_from_group(
+    group: list[_Candidate], names: dict[str, Entity], spans: dict[str, list[Span]]
+) -> Deal:
+    article = group[0].article
+    scores: dict[DealType, float] = {}
+    for c in group:
+        for t, w in c.cue_types.items():
+            scores[t] = scores.get(t, 0) + w
+    dtype = max(scores, key=lambda t: (scores[t], -DEAL_TYPES.index(t)))
+
+    order: list[str] = []
+    roles: dict[str, str] = {}
+    for c in group:
+        for eid, role in _assign_roles(c, dtype).items():
+            if eid not in roles or roles[eid] in ("party", "partner"):
+                roles[eid] = role
+        for s in c.parties:
+            if s.entity_id not in order:
+                order.append(s.entity_id)
+    parties = [Party(entity_id=eid, name=names[eid].name, role=roles[eid]) for eid in order]
+
+    sentences: list[_Sentence] = []
+    for c in group:
+        for s in c.sentences:
+            if not any(s.passage.passage_id == x.passage.passage_id and s.start == x.start for x in sentences):
+                sentences.append(s)
+    amounts: list[Amount] = []
+    for c in group:
+        for a in c.amounts:
+            if not any(a.passage_id == x.passage_id and a.text == x.text for x in amounts):
+                amounts.append(a)
+
+    locations: list[str] = []
+    for s in sentences:
+        for sp in spans.get(s.passage.passage_id, []):
+            if sp.type == "location" and s.start <= sp.start and sp.end <= s.end:
+                name = names[sp.entity_id].name
+                if name not in locations:
+                    locations.append(name)
+
+    first = sentences[0].passage
+    default_date = article.teasers[first.n - 1].published if first.kind == "teaser" else article.published
+    announced = next((d for s in sentences if (d := _date(s.text))), None) or default_date
+    joined = " ".join(s.text for s in sentences)
+    status = next((st for rx, st in _STATUS if rx.search(joined)), "announced")
+
+    signals = 0.35
+    signals += 0.15 if len(parties) >= 2 else 0
+    signals += 0.15 if amounts else 0
+    signals += 0.1 if dtype != "other" else 0
+    signals += 0.1 if any(c.in_clause for c in group) else 0
+    signals += min(0.1, 0.05 * (len(sentences) - 1))
+    confidence = round(min(0.95, signals), 2)
+
+    shown = [p.name for p in parties[:3]] + ([f"+{len(parties) - 3}"] if len(parties) > 3 else [])
+    title = f"{' – '.join(shown)}: {TYPE_LABELS[dtype]}"
+    evidence = [
+        Evidence(passage_id=s.passage.passage_id, article_id=s.passage.article_id, quote=s.text.strip())
+        for s in sentences
+    ]
+    return Deal(
+        deal_id=slugify(" ".join([*(p.name for p in parties[:3]), dtype])),
+        title=title,
+        type=dtype,
+        status=status,
+        announced=announced,
+        parties=parties,
+        amounts=amounts,
+        locations=locations,
+        summary=sentences[0].text.strip()[:300],
+        evidence=evidence,
+        provenance="extracted",
+        confidence=confidence,
+    )
+
+
+def extract_deals(articles: list[Article], found: EntityResult) -> list[Deal]:
+    """Deals the rules find in every article, in article order; ids made unique with -2, -3 …"""
+    names = found.by_id()
+    deals: list[Deal] = []
+    for article in articles:
+        for group in _merge(_candidates(article, found.spans)):
+            deals.append(_deal_from_group(group, names, found.spans))
+    return _unique_deal_ids(deals, taken=set())
+
+
+def _unique_deal_ids(deals: list[Deal], taken: set[str]) -> list[Deal]:
+    out = []
+    for d in deals:
+        did, n = d.deal_id, 1
+        while did in taken:
+            n += 1
+            did = f"{d.deal_id}-{n}"
+        taken.add(did)
+        out.append(d if did == d.deal_id else d.model_copy(update={"deal_id": did}))
+    return out
+
+
+def duplicates_curated(extracted: Deal, curated: Deal) -> bool:
+    """Same parties (two shared, or the extracted deal's only party) and at least one shared passage."""
+    ex = {p.entity_id for p in extracted.parties if p.entity_id}
+    cu = {p.entity_id for p in curated.parties if p.entity_id}
+    shared = ex & cu
+    same_parties = len(shared) >= 2 or (len(ex) == 1 and ex <= cu)
+    passages: Callable[[Deal], set[str]] = lambda d: {e.passage_id for e in d.evidence}  # noqa: E731
+    return same_parties and bool(passages(extracted) & passages(curated))
+
+
+def merge_with_curated(curated: list[Deal], extracted: list[Deal]) -> list[Deal]:
+    """Curated deals first; extracted ones that duplicate a curated deal are dropped, the rest renamed if
+    their id collides with a curated id."""
+    kept = [d for d in extracted if not any(duplicates_curated(d, c) for c in curated)]
+    return curated + _unique_deal_ids(kept, taken={c.deal_id for c in curated})

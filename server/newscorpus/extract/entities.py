@@ -1,0 +1,308 @@
+"""Entities in articles: gazetteer names and aliases, plus rules that find names the gazetteer lacks.
+
+German capitalises every noun, so capital letters alone prove nothing; the rules only accept a name when
+something else signals it: a legal form (`AG`, `GmbH`, `Inc.`), a descriptor in front of it (`das Start-up
+Polarise`, `der Finanzinvestor Blackstone`), a role next to a person (`AWS-Chef Matt Garman`, `Autor:`),
+or a place phrase (`mit Sitz in`, `im bayerischen`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from newscorpus.extract.annotations import Gazetteer
+from newscorpus.extract.textutil import slugify
+from newscorpus.models import Article, Entity, EntityType, Mention, Passage
+
+
+@dataclass(frozen=True)
+class Span:
+    """One entity mention inside one passage, with character offsets (used by deal extraction)."""
+
+    entity_id: str
+    type: EntityType
+    start: int
+    end: int
+    surface: str
+
+
+@dataclass
+class EntityResult:
+    entities: list[Entity]
+    spans: dict[str, list[Span]] = field(default_factory=dict)
+
+    def by_id(self) -> dict[str, Entity]:
+        return {e.entity_id: e for e in self.entities}
+
+
+# ---------------------------------------------------------------- name matching
+
+_GENITIVE = r"(?:s|'s|’s|')?"
+
+
+def _is_short_caps(label: str) -> bool:
+    letters = [c for c in label if c.isalpha()]
+    return len(label) <= 5 and bool(letters) and all(c.isupper() for c in letters)
+
+
+def _label_pattern(label: str) -> re.Pattern[str]:
+    """Word-bounded, whitespace-tolerant, genitive-aware; case-sensitive only for short all-caps labels."""
+    body = r"\s+".join(re.escape(w) for w in label.split())
+    flags = 0 if _is_short_caps(label) else re.IGNORECASE
+    return re.compile(rf"(?<![\w])({body}){_GENITIVE}(?![\w])", flags)
+
+
+@dataclass
+class _Label:
+    entity_id: str
+    type: EntityType
+    pattern: re.Pattern[str]
+
+
+def _match_labels(text: str, labels: list[_Label], taken: list[tuple[int, int]]) -> list[Span]:
+    """Longest-first, leftmost, non-overlapping matches that do not touch already taken ranges."""
+    found: list[Span] = []
+    for lab in labels:
+        for m in lab.pattern.finditer(text):
+            found.append(Span(lab.entity_id, lab.type, m.start(), m.end(), m.group(0)))
+    found.sort(key=lambda s: (-(s.end - s.start), s.start, s.entity_id))
+    chosen: list[Span] = []
+    occupied = list(taken)
+    for s in found:
+        if any(s.start < e and b < s.end for b, e in occupied):
+            continue
+        chosen.append(s)
+        occupied.append((s.start, s.end))
+    return sorted(chosen, key=lambda s: (s.start, s.end))
+
+
+# ---------------------------------------------------------------- rules
+
+_STOP = {
+    # articles, pronouns, conjunctions and sentence openers that are capitalised at a sentence start
+    "der", "die", "das", "den", "dem", "des", "ein", "eine", "einen", "einem", "einer", "und", "oder", "mit",
+    "auch", "laut", "so", "wie", "bei", "für", "von", "nach", "vor", "im", "in", "am", "an", "auf", "aus",
+    "zum", "zur", "the", "a", "and", "or", "of", "for", "with", "by", "at", "on", "to", "from",
+    "as", "its", "his", "her", "their", "this", "that", "these", "new", "now", "also", "said", "says", "but",
+    "while", "after", "before", "when", "etwa", "nun", "doch", "aber", "sagt", "sagte", "heute", "gestern",
+    "morgen", "dass", "ob", "dies", "diese", "dieser", "mr", "ms", "dr", "prof",
+    # frequent capitalised German nouns that follow descriptors or roles in news text
+    "milliarden", "millionen", "euro", "dollar", "prozent", "jahr", "jahre", "jahren", "ende", "anfang",
+    "mitte", "woche", "monat", "monaten", "rechenzentren", "rechenzentrum", "kapital", "geld", "anteile",
+    "aktien", "unternehmen", "konzern", "firma", "partner", "deutschland", "europa", "teil", "chef", "ceo",
+    "ki", "ai", "it", "us", "uk", "eu", "usa", "januar", "februar", "märz", "april", "mai", "juni", "juli",
+    "august", "september", "oktober", "november", "dezember", "january", "february", "march", "june",
+    "july", "october", "december", "monday", "tuesday", "wednesday", "thursday", "friday", "montag",
+    "dienstag", "mittwoch", "donnerstag", "freitag", "samstag", "sonntag",
+}
+_NOUNISH = re.compile(r"(?:ung|heit|keit|schaft|tion|ität|ismus|nis|ungen|ten|zeit)$")
+
+_CAP = r"[A-ZÄÖÜ][\wÄÖÜäöüß&'’-]*\w|[A-ZÄÖÜ]"
+_LEGAL = (
+    r"AG|GmbH(?:\s*&\s*Co\.\s*KG)?|SE|KGaA|Inc\.|Inc|Corp\.|Corp|Corporation|Ltd\.|Ltd|LLC|plc|PLC|"
+    r"Holdings|Holding|Group|N\.V\.|S\.A\."
+)
+_LEGAL_RE = re.compile(rf"((?:(?:{_CAP})\s+){{0,3}}(?:{_CAP}))\s+({_LEGAL})(?![\w])")
+_COMPOUND_ORG_RE = re.compile(r"(?<![\w-])([A-ZÄÖÜ][\wäöüß&]+)-(Gruppe|Konzern|Holding|Group)(?![\w-])")
+
+_DESCRIPTOR = (
+    r"(?:[\w-]*(?:[Kk]onzern|[Uu]nternehmen|[Hh]ersteller|[Aa]nbieter|[Ii]nvestor|[Zz]ulieferer|[Vv]ersicherer|"
+    r"[Ff]onds|[Ss]tart-?up|[Gg]esellschaft|[Bb]etreiber|[Ee]ntwickler|[Ss]pezialist|[Ff]irma|[Bb]ank|"
+    r"[Kk]apitalgeber|[Dd]ienstleister|[Rr]iese|[Kk]onkurrent|[Rr]ivale)|"
+    r"startup|start-up|company|firm|chipmaker|carmaker|automaker|rival|investor|fund|lender|maker|provider|"
+    r"operator|developer|supplier|insurer|manufacturer|retailer|giant|unicorn)"
+)
+_NAME_AFTER = rf"((?:{_CAP})(?:\s+(?:{_CAP})){{0,2}})"
+_DESCRIPTOR_RE = re.compile(rf"(?<![\w-]){_DESCRIPTOR}\s+{_NAME_AFTER}")
+
+_PARTICLE = r"(?:de|da|dos|von|van|der|den|del|di|du|le|al|bin|ibn|zu)"
+_PERSON = rf"([A-ZÄÖÜ][a-zäöüßéèáíóúñ]+(?:\s+(?:{_PARTICLE}\s+)*[A-ZÄÖÜ][\wäöüß'’-]*[a-zäöüß]){{1,3}})"
+_ROLE = (
+    r"(?:CEO|COO|CFO|CTO|CIO|Chief\s+[A-Z]\w+(?:\s+Officer)?|[\w-]*(?:[Cc]hef|[Cc]hefin|[Gg]ründer|[Gg]ründerin|"
+    r"[Rr]eporter|[Rr]eporterin|[Rr]eporterinnen|[Jj]ournalist|[Jj]ournalistin|[Kk]orrespondent|"
+    r"[Kk]orrespondentin|[Kk]orrespondenten|[Aa]nalyst|[Aa]nalystin|[Kk]ollege|[Kk]ollegen|[Kk]ollegin|"
+    r"[Ss]precher|[Ss]precherin|[Vv]orsitzende|[Vv]orsitzender|[Mm]anagerin|[Dd]irektor|[Dd]irektorin|"
+    r"[Ll]eiter|[Ll]eiterin|[Pp]räsident|[Pp]räsidentin|[Mm]inister|[Mm]inisterin)|Geschäftsführer|"
+    r"Geschäftsführerin|founder|co-founder|cofounder|chief executive|chairman|chairwoman|president|"
+    r"spokesperson|spokesman|spokeswoman|analyst)"
+)
+_ROLE_BEFORE_RE = re.compile(rf"(?<![\w]){_ROLE}\s+{_PERSON}")
+_AUTHOR_RE = re.compile(rf"(?:Autor|Autorin|Author|Von|By):\s*{_PERSON}")
+_ROLE_AFTER_RE = re.compile(rf"{_PERSON},\s+(?:der|die|the|a|an|ein|eine)?\s*(?:\w+\s+)?{_ROLE}(?![\w])")
+_ALS_ROLE_RE = re.compile(rf"{_PERSON}\s+\w+\s+(?:als|as)\s+{_ROLE}(?![\w])")
+_AND_PERSON = re.compile(rf"\s+(?:und|and|sowie)\s+{_PERSON}")
+
+_PLACE_RE = re.compile(
+    rf"(?:mit Sitz in|Sitz in|headquartered in|based in|im\s+[a-zäöü-]+(?:ischen|schen))\s+({_CAP})"
+)
+_BASED_RE = re.compile(rf"(?<![\w-])({_CAP})-based(?![\w])")
+
+
+def _clean_name(raw: str, *, min_tokens: int = 1) -> str | None:
+    """Drop leading/trailing stop words and noun-like tokens; None when nothing name-like is left."""
+    tokens = raw.split()
+    while tokens and tokens[0].casefold() in _STOP:
+        tokens.pop(0)
+    while tokens and (tokens[-1].casefold() in _STOP or _NOUNISH.search(tokens[-1].casefold())):
+        tokens.pop()
+    if len(tokens) < min_tokens:
+        return None
+    name = " ".join(tokens)
+    if any(t.casefold() in _STOP for t in tokens if not re.fullmatch(_PARTICLE, t)):
+        return None
+    return name
+
+
+def _person_names(text: str) -> list[tuple[int, int, str]]:
+    out: list[tuple[int, int, str]] = []
+    for rx in (_ROLE_BEFORE_RE, _AUTHOR_RE, _ROLE_AFTER_RE, _ALS_ROLE_RE):
+        for m in rx.finditer(text):
+            name = _clean_name(m.group(1), min_tokens=2)
+            if not name:
+                continue
+            start = m.start(1) + m.group(1).find(name)
+            out.append((start, start + len(name), name))
+            tail = text[start + len(name):]
+            while (nxt := _AND_PERSON.match(tail)) is not None:
+                extra = _clean_name(nxt.group(1), min_tokens=2)
+                if not extra:
+                    break
+                s = start + len(name) + nxt.start(1) + nxt.group(1).find(extra)
+                out.append((s, s + len(extra), extra))
+                start, name, tail = s, extra, text[s + len(extra):]
+    return out
+
+
+def rule_candidates(text: str) -> list[tuple[int, int, str, EntityType]]:
+    """Names the rules find in one passage: (start, end, name, type)."""
+    out: list[tuple[int, int, str, EntityType]] = []
+    for m in _LEGAL_RE.finditer(text):
+        name = _clean_name(m.group(1))
+        if name:
+            start = m.start(1) + m.group(1).rfind(name)
+            out.append((start, m.end(), text[start:m.end()], "organization"))
+    for m in _COMPOUND_ORG_RE.finditer(text):
+        out.append((m.start(), m.end(), m.group(0), "organization"))
+    for m in _DESCRIPTOR_RE.finditer(text):
+        name = _clean_name(m.group(1))
+        if name:
+            start = m.start(1) + m.group(1).find(name)
+            end = start + len(name)
+            legal = re.match(rf"\s+(?:{_LEGAL})(?![\w])", text[end:])
+            if legal:
+                end += legal.end()
+            out.append((start, end, text[start:end], "organization"))
+    for start, end, name in _person_names(text):
+        out.append((start, end, name, "person"))
+    for rx in (_PLACE_RE, _BASED_RE):
+        for m in rx.finditer(text):
+            name = _clean_name(m.group(1))
+            if name and name == m.group(1):
+                out.append((m.start(1), m.end(1), name, "location"))
+    return out
+
+
+# ---------------------------------------------------------------- the extractor
+
+
+def _unique_ids(names: Iterable[tuple[str, str | None]]) -> list[str]:
+    """Slug per (name, explicit id); repeated slugs get -2, -3 … in input order."""
+    seen: dict[str, int] = {}
+    ids = []
+    for name, explicit in names:
+        base = explicit or slugify(name)
+        seen[base] = seen.get(base, 0) + 1
+        ids.append(base if seen[base] == 1 else f"{base}-{seen[base]}")
+    return ids
+
+
+def find_entities(articles: list[Article], gazetteer: Gazetteer) -> EntityResult:
+    """Entities with their mentions, plus per-passage spans for the deal extractor. Deterministic."""
+    passages: list[Passage] = [p for a in articles for p in a.passages()]
+
+    gaz_ids = _unique_ids((e.name, e.id) for e in gazetteer.entities)
+    known = {label.casefold() for e in gazetteer.entities for label in (e.name, *e.aliases)}
+    gaz_labels = [
+        _Label(eid, e.type, _label_pattern(label))
+        for eid, e in zip(gaz_ids, gazetteer.entities, strict=True)
+        for label in dict.fromkeys((e.name, *e.aliases))
+    ]
+    gaz_spans = {p.passage_id: _match_labels(p.text, gaz_labels, []) for p in passages}
+
+    # Rule candidates that no gazetteer name covers become new entities, keyed by their casefolded name.
+    rule_names: dict[str, tuple[str, EntityType]] = {}
+    for p in passages:
+        taken = [(s.start, s.end) for s in gaz_spans[p.passage_id]]
+        for start, end, name, etype in rule_candidates(p.text):
+            base = re.sub(r"(?:'s|’s|s')$", "", name)
+            if base.casefold() in known or any(start < e and b < end for b, e in taken):
+                continue
+            rule_names.setdefault(base.casefold(), (base, etype))
+    rule_list = sorted(rule_names.values(), key=lambda x: (slugify(x[0]), x[0]))
+    taken_ids = set(gaz_ids)
+    rule_ids = []
+    for rid in _unique_ids((n, None) for n, _ in rule_list):
+        while rid in taken_ids:
+            rid += "-r"
+        taken_ids.add(rid)
+        rule_ids.append(rid)
+    rule_labels = [
+        _Label(rid, etype, _label_pattern(name))
+        for rid, (name, etype) in zip(rule_ids, rule_list, strict=True)
+    ]
+    # A person found by a rule is also mentioned by surname alone in the articles that name them in full.
+    surnames = {
+        rid: name.split()[-1]
+        for rid, (name, etype) in zip(rule_ids, rule_list, strict=True)
+        if etype == "person" and len(name.split()[-1]) > 2
+    }
+
+    spans: dict[str, list[Span]] = {}
+    for a in articles:
+        aps = a.passages()
+        first = {
+            p.passage_id: _match_labels(p.text, rule_labels, [(s.start, s.end) for s in gaz_spans[p.passage_id]])
+            for p in aps
+        }
+        named = {s.entity_id for v in first.values() for s in v if s.entity_id in surnames}
+        surname_labels = [
+            _Label(rid, "person", re.compile(rf"(?<![\w-])({re.escape(surnames[rid])}){_GENITIVE}(?![\w-])"))
+            for rid in sorted(named)
+        ]
+        for p in aps:
+            taken = [(s.start, s.end) for s in (*gaz_spans[p.passage_id], *first[p.passage_id])]
+            extra = _match_labels(p.text, surname_labels, taken)
+            spans[p.passage_id] = sorted(
+                (*gaz_spans[p.passage_id], *first[p.passage_id], *extra), key=lambda s: (s.start, s.end)
+            )
+
+    article_of = {p.passage_id: p.article_id for p in passages}
+    mentions: dict[str, list[Mention]] = {}
+    for p in passages:
+        for s in spans[p.passage_id]:
+            lst = mentions.setdefault(s.entity_id, [])
+            m = Mention(passage_id=p.passage_id, article_id=article_of[p.passage_id], surface=s.surface)
+            if m not in lst:
+                lst.append(m)
+
+    entities = [
+        Entity(
+            entity_id=eid, name=e.name, type=e.type, aliases=list(dict.fromkeys(e.aliases)),
+            source="gazetteer", mentions=mentions.get(eid, []),
+        )
+        for eid, e in zip(gaz_ids, gazetteer.entities, strict=True)
+    ]
+    entities += [
+        Entity(entity_id=rid, name=name, type=etype, source="rule", mentions=mentions[rid])
+        for rid, (name, etype) in zip(rule_ids, rule_list, strict=True)
+        if rid in mentions
+    ]
+    entities.sort(key=lambda e: e.entity_id)
+    return EntityResult(entities=entities, spans=spans)
+
+
+def extract_entities(articles: list[Article], gazetteer: Gazetteer) -> list[Entity]:
+    """Every gazetteer entity (mentioned or not) and every rule-found name, sorted by entity id."""
+    return find_entities(articles, gazetteer).entities

@@ -1,0 +1,51 @@
+"""Small text helpers shared by the extractors: slugs, sentence spans, verbatim quote lookup."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# Same folding as article ids (umlauts spelled out), so all ids in the project read alike.
+_FOLD = str.maketrans(
+    {"ä": "ae", "ö": "oe", "ü": "ue", "Ä": "Ae", "Ö": "Oe", "Ü": "Ue", "ß": "ss", "ẞ": "SS", "ø": "o", "Ø": "O"}
+)
+
+
+def slugify(text: str) -> str:
+    """A readable ASCII id: `Kuwait Investment Authority` → `kuwait-investment-authority`, `München` → `muenchen`."""
+    folded = unicodedata.normalize("NFKD", text.translate(_FOLD)).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", folded.lower()).strip("-")
+    return slug or "x"
+
+
+# A sentence ends at . ! ? followed by space and an upper-case letter, digit or quote; abbreviations like
+# "Inc." or "Co." before a capitalised word are the price of staying simple.
+_SENT_END = re.compile(r"(?<=[.!?])\s+(?=[A-ZÄÖÜ0-9„\"“])|\n+")
+
+
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each sentence or line in `text`."""
+    spans: list[tuple[int, int]] = []
+    pos = 0
+    for m in _SENT_END.finditer(text):
+        if m.start() > pos:
+            spans.append((pos, m.start()))
+        pos = m.end()
+    if pos < len(text):
+        spans.append((pos, len(text)))
+    return spans
+
+
+def find_verbatim(haystack: str, quote: str) -> str | None:
+    """The part of `haystack` that is `quote`, tolerating only differences in whitespace; None if absent.
+
+    Returns the haystack's own characters so a citation is always a true substring of its passage.
+    """
+    if quote in haystack:
+        return quote
+    words = quote.split()
+    if not words:
+        return None
+    pattern = r"\s+".join(re.escape(w) for w in words)
+    m = re.search(pattern, haystack)
+    return m.group(0) if m else None
