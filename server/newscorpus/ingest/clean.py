@@ -36,9 +36,7 @@ _DATE_ONLY = re.compile(
 )
 _GLUED_DATE = re.compile(rf"^(?:(?:date|datum|published|stand)\s*:?\s*)?({DATE}){TIME}\s*(?=\S)", re.IGNORECASE)
 _LISTEN = re.compile(r"\s*\b(?:Artikel anhören|Listen to (?:this|the) article)\s*$", re.IGNORECASE)
-_LEAD_BYLINE = re.compile(
-    rf"^(?P<lead>.+?[.!?…\"“”»«])\s*(?P<author>{_NAMES})\s+(?P<date>{DATE}){TIME}\s*$"
-)
+_LEAD_BYLINE = re.compile(rf"^(?P<lead>.+?[.!?…\"“”»«])\s*(?P<author>{_NAMES})\s+(?P<date>{DATE}){TIME}\s*$")
 _BYLINE_DATE = re.compile(rf"^(?P<author>{_NAMES})\s*[,|·–-]?\s*(?P<date>{DATE}){TIME}\s*$")
 _BYLINE = re.compile(rf"^(?:Von|By|Text)\s*:?\s+(?P<author>{_NAMES})(?:\s*[,|/·–-]\s*(?P<rest>.+))?$")
 _AUTHOR_LINE = re.compile(
@@ -46,7 +44,11 @@ _AUTHOR_LINE = re.compile(
     rf"(?P<author>{_NAMES})(?:\s*[,|/·–-]\s*(?P<rest>.+))?$"
 )
 _DESK = re.compile(r"^(?P<pub>.+?)[\s-]+(?:Redaktion|Newsroom|Staff|Editorial Team|Desk)\.?$", re.IGNORECASE)
-_COPYRIGHT = re.compile(r"^(?:©|\(c\)|Copyright)\s*(?:©\s*)?(?:\d{4}\s*)?(?P<pub>[^.,;]{2,40}?)\.?(?:\s+All rights reserved\.?|\s+Alle Rechte vorbehalten\.?)?$", re.IGNORECASE)  # noqa: E501
+_COPYRIGHT = re.compile(
+    r"^(?:©|\(c\)|Copyright)\s*(?:©\s*)?(?:\d{4}\s*)?(?P<pub>[^.,;]{2,40}?)\.?"
+    r"(?:\s+All rights reserved\.?|\s+Alle Rechte vorbehalten\.?)?$",
+    re.IGNORECASE,
+)
 _CAPTION = re.compile(
     r"(?:^|[\s.(])(?:Foto|Fotos|Bild|Bilder|Photo|Photos|Image|Images|Picture|Credit|Bildquelle|Fotograf)"
     r"\s*:\s*(?P<credit>[^:]{1,160})$",
@@ -65,7 +67,7 @@ _TAG_HEAD = re.compile(
     re.IGNORECASE,
 )
 _SELF_REFERENCE = re.compile(
-    r"\b([A-ZÄÖÜ][\w]+)-(?:Korrespondent|Korrespondentin|Korrespondenten|Korrespondentinnen|Reporter|"
+    r"\b([A-ZÄÖÜ][\w]+)-(Korrespondent|Korrespondentin|Korrespondenten|Korrespondentinnen|Reporter|"
     r"Reporterin|Reporterinnen|Redakteur|Redakteurin|Redakteure|Redakteurinnen|Redaktion|Kolumnist|"
     r"Kolumnistin|Chefredakteur|Chefredakteurin|Autor|Autorin|Autoren)\b"
 )
@@ -78,6 +80,7 @@ _JUNK_LINES = frozenset(
         "back to top", "nach oben", "menü", "menu", "suche", "search",
     }
 )  # fmt: skip
+_HOME_WORDS = frozenset({"startseite", "home", "homepage", "start", "übersicht", "news", "nachrichten"})
 _AD_MARKERS = frozenset({"anzeige", "werbung", "advertisement", "ad", "sponsored", "gesponsert"})
 _TRAILER_MARKERS = frozenset(
     {
@@ -99,13 +102,19 @@ KNOWN_DOMAINS = {
 }  # fmt: skip
 
 _STOP_DE = frozenset(
-    "der die das und ist nicht ein eine einen dem den des mit sich auf für von zu im auch es wird werden "
-    "sind hat haben dass wie bei nach noch aus über nur oder aber sie wir".split()
-)
+    {
+        "der", "die", "das", "und", "ist", "nicht", "ein", "eine", "einen", "dem", "den", "des", "mit",
+        "sich", "auf", "für", "von", "zu", "im", "auch", "es", "wird", "werden", "sind", "hat", "haben",
+        "dass", "wie", "bei", "nach", "noch", "aus", "über", "nur", "oder", "aber", "sie", "wir",
+    }
+)  # fmt: skip
 _STOP_EN = frozenset(
-    "the and is are was were of to in that it for on with as by at from this be have has not an or "
-    "but which their its will would they we".split()
-)
+    {
+        "the", "and", "is", "are", "was", "were", "of", "to", "in", "that", "it", "for", "on", "with", "as",
+        "by", "at", "from", "this", "be", "have", "has", "not", "an", "or", "but", "which", "their", "its",
+        "will", "would", "they", "we",
+    }
+)  # fmt: skip
 
 
 @dataclass
@@ -193,7 +202,8 @@ def _strip_breadcrumbs(out: Cleaned) -> None:
             break
         crumbs.append(m.group(2).strip())
         used.append(i)
-    if len(crumbs) < 2 or any(len(words(c)) > 4 for c in crumbs[:-1]):
+    home = bool(crumbs) and _norm(crumbs[0]) in _HOME_WORDS
+    if len(crumbs) < (2 if home else 3) or any(len(words(c)) > 4 for c in crumbs[:-1]):
         return
     for i in used:
         out.lines[i].text = ""
@@ -254,7 +264,7 @@ def _strip_headline(out: Cleaned) -> None:
         return
     first = out.lines[idx[0]]
     if out.title:
-        if _key(first.text) == _key(out.title) or (first.heading and _key(out.title).endswith(_key(first.text))):
+        if _same_headline(first.text, out.title):
             first.text = ""
         return
     if out.teasers:
@@ -263,6 +273,15 @@ def _strip_headline(out: Cleaned) -> None:
     if first.heading or (is_headline(first.text) and followed_by_break and len(words(first.text)) >= 3):
         out.title = _unglue_kicker(first.text)
         first.text = ""
+
+
+def _same_headline(line: str, title: str) -> bool:
+    """Equal ignoring spacing and punctuation, allowing a short kicker on either side only."""
+    a, b = _key(line), _key(title)
+    if not a or not b:
+        return False
+    longer, shorter = (a, b) if len(a) >= len(b) else (b, a)
+    return longer.endswith(shorter) and len(longer) - len(shorter) <= 30 and len(shorter) >= 10
 
 
 def _unglue_kicker(text: str) -> str:
@@ -399,8 +418,8 @@ def _take_tags(out: Cleaned, lines: list[Line], i: int, rest: str) -> None:
 def _is_caption(text: str) -> bool:
     """A line ending in a photo credit (`… Foto: AFP`, `Photo by X/Getty Images`, `… [M]`)."""
     if m := _CAPTION.search(text):
-        credit = m.group("credit")
-        return len(words(credit)) <= 15 and not re.search(r"[.!?]\s+[A-ZÄÖÜ]", credit)
+        credit = m.group("credit").strip()
+        return len(words(credit)) <= 12 and not re.search(r"[.!?]\s+[A-ZÄÖÜ]|[.!?]$", credit)
     if _PHOTO_BY.search(text) and len(words(text)) <= 40:
         return True
     return bool(re.search(r"(?:©|\[M\])\s*[^.!?]{0,60}$", text)) and len(words(text)) <= 40
@@ -409,8 +428,9 @@ def _is_caption(text: str) -> bool:
 def _infer_publisher(out: Cleaned, url: str) -> None:
     """Publisher from the article's own URL domain, else from recurring self-references in the text.
 
-    A name used at least twice as `<Name>-Korrespondenten`, `<Name>-Reporterinnen`, `<Name>-Redaktion`
-    … is how a newspaper refers to its own staff; a single mention could be quoting another outlet.
+    `<Name>-Korrespondenten`, `<Name>-Reporterinnen`, `<Name>-Redaktion` … is how a newspaper refers to
+    its own staff. One mention could be quoting another outlet, and one role repeated could be a place
+    (`Washington-Korrespondent`), so the name must recur with two different roles (or three times).
     """
     if out.publisher:
         return
@@ -420,10 +440,12 @@ def _infer_publisher(out: Cleaned, url: str) -> None:
             if host == domain or host.endswith("." + domain):
                 out.publisher = name
                 return
-    counts = Counter(_SELF_REFERENCE.findall("\n".join(line.text for line in out.lines)))
+    hits = _SELF_REFERENCE.findall("\n".join(line.text for line in out.lines))
+    counts = Counter(name for name, _ in hits)
     if counts:
         name, n = counts.most_common(1)[0]
-        if n >= 2:
+        roles = {role.lower()[:6] for hit, role in hits if hit == name}
+        if n >= 3 or (n >= 2 and len(roles) >= 2):
             out.publisher = name
 
 

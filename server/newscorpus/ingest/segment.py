@@ -69,6 +69,11 @@ def _is_salutation(unit: Unit) -> bool:
     return unit.kind == "para" and unit.text.endswith(",") and len(words(unit.text)) <= 15
 
 
+def _only_items(units: list[Unit], block: int) -> bool:
+    members = [u for u in units if u.block == block]
+    return len(members) >= 2 and all(u.kind == "item" for u in members)
+
+
 def segment(lines: list[Line]) -> list[str]:
     """Group units into passages; a trailing heading with nothing after it stays a passage of its own."""
     units = _units(lines)
@@ -85,7 +90,10 @@ def segment(lines: list[Line]) -> list[str]:
         j = i + 1
         lead_in = unit.kind == "para" and unit.text.endswith(":")
         if unit.kind == "item" or lead_in:
-            while j < len(units) and units[j].kind == "item" and units[j].block == unit.block:
+            block = unit.block
+            if lead_in and j < len(units) and units[j].block != block and _only_items(units, units[j].block):
+                block = units[j].block  # Markdown style: a blank line between the lead-in and its list
+            while j < len(units) and units[j].kind == "item" and units[j].block in (unit.block, block):
                 group.append(units[j].text)
                 j += 1
         passages.append("\n".join([*pending, *group]))
