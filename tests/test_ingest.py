@@ -450,3 +450,9 @@ def test_publisher_needs_recurring_self_reference_and_captions_need_a_credit() -
     assert two_roles.publisher == "Tagblatt"
     kept = "Das Bild: ein Desaster für die Regierung, sagen Kritiker."
     assert segment(clean(kept + "\n").lines) == [kept]
+
+
+def test_single_headline_and_date_is_the_title_not_a_teaser() -> None:
+    cleaned = clean("Ein Titel für den Artikel\n16.01.2026\n\nDer Text beginnt hier und geht weiter.\n")
+    assert (cleaned.title, cleaned.published, cleaned.teasers) == ("Ein Titel für den Artikel", "2026-01-16", [])
+    assert segment(cleaned.lines) == ["Der Text beginnt hier und geht weiter."]

@@ -220,9 +220,9 @@ def _take_crumb_title(out: Cleaned, crumbs: list[str]) -> None:
 def _strip_teasers(out: Cleaned) -> None:
     """Headlines of other articles, each followed by its date, glued before this article's first line.
 
-    Recognised when the run ends in a date glued to the body text (`16/01/2026Zwei …`, that date is the
-    article's) or when there are at least two headline/date pairs; a single `Headline / date` pair is
-    the article's own title and date, handled later.
+    Recognised when the run ends in a date glued without a space to the body text (`16/01/2026Zwei …`,
+    that date is the article's) or when there are at least two headline/date pairs; a single
+    `Headline / date` pair is the article's own title and date, handled later.
     """
     idx = _content_indexes(out.lines)
     pairs: list[tuple[int, int]] = []
@@ -240,7 +240,8 @@ def _strip_teasers(out: Cleaned) -> None:
         return
     last_date_line = out.lines[pairs[-1][1]]
     glued = _GLUED_DATE.match(last_date_line.text) if not _DATE_ONLY.match(last_date_line.text) else None
-    if not glued and len(pairs) < 2:
+    tight = bool(re.match(rf"^{DATE}(?=[^\s\d])", last_date_line.text))  # no space: a scraping seam
+    if len(pairs) < 2 and not (glued and tight):
         return
     for head, date_line in pairs:
         out.teasers.append(Teaser(title=out.lines[head].text, published=parse_date(out.lines[date_line].text)))

@@ -123,7 +123,7 @@ def read_text(text: str, name: str) -> RawDocument:
             meta, extra = _split_meta(header)
             return RawDocument("\n".join(lines[i + 1 :]), name, name, meta, extra)
         m = _HEADER_LINE.match(line)
-        if not m or " " in m.group(1):
+        if not m:
             break
         header[m.group(1)] = m.group(2).strip()
     return RawDocument(text, name, name)
