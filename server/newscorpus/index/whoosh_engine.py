@@ -15,7 +15,7 @@ from pathlib import Path
 from whoosh import index as windex
 from whoosh import qparser, scoring
 from whoosh.fields import ID, STORED, TEXT, Schema
-from whoosh.query import Query
+from whoosh.query import NullQuery, Query
 from whoosh.searching import Searcher
 
 from newscorpus.index.analysis import text_analyzer
@@ -173,4 +173,4 @@ def _parse(parser: qparser.QueryParser, text: str) -> Query | None:
     except Exception:  # Whoosh raises assorted errors on malformed syntax.
         log.debug("query syntax not understood, searching the plain words: %r", text)
         q = parser.parse(_SYNTAX.sub(" ", text))
-    return None if q is None or q.is_empty() else q
+    return None if q is None or q == NullQuery else q
