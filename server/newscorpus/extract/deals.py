@@ -35,9 +35,9 @@ CUES: list[tuple[re.Pattern[str], DealType, float]] = [
      "funding_round", 1.5),
     (re.compile(r"\w*partnerschaft\w*|\bpartnership\b|\bpartners with\b|\ballianz\b|\balliance\b|"
                 r"zusammengetan|zusammenschl\w+|\bschlossen sich\b|\bstieg\w* .{0,60}\bein\b|\beinstieg\b|"
-                r"\bschloss sich\b|\banschloss\b|\bjoin(?:s|ed)\b", _I), "partnership", 2),
+                r"\bschloss sich\b|\banschloss\b|\bjoin(?:s|ed)\b|\bzum \w*partner\b", _I), "partnership", 2),
     (re.compile(r"\binvestier\w*|\w*investition(?:en)?\b|\w*investitionszusagen?\b|\binvest(?:s|ed|ing)?\b|"
-                r"\binvestment\b|\bsteck(?:t|en)\b|\bbereitstellen\b|\bbeteiligt sich\b|\bbeteiligung\b|"
+                r"\binvestment\b|\bsteck(?:t|en)\b|\bbereitstellen\b|\bbeteiligt\w* sich\b|\bbeteiligung\b|"
                 r"\bstake\b", _I), "investment", 1.5),
     (re.compile(r"\w*kooperation\w*|\bzusammenarbeit\b|\bcooperation\b|\bcollaborat\w+|"
                 r"\b(?:baut|bauen|entwickelt|entwickeln)\s+mit\b|\barbeite\w*\s+mit\b", _I), "cooperation", 1.5),
@@ -46,9 +46,14 @@ CUES: list[tuple[re.Pattern[str], DealType, float]] = [
      "other", 1),
 ]
 
+# "Die Partnerschaft", "diese neue Kooperation", "the deal": the cue noun refers back to the sentence before.
 _ANAPHORIC = re.compile(r"\b(?:die|diese|dieser|diesem|der|das|dieses|ihre|ihrer|ihren|the|this|that|its|their)"
-                        r"\s+(?:\w+\s+){0,2}$", _I)
-_EXAMPLES = re.compile(r"\b(?:wie|such as|etwa|including|darunter|zum beispiel|z\.\s?b\.)\s+$", _I)
+                        r"\s+(?:[a-zäöü][\w-]*\s+){0,2}$", _I)
+_ENGLISH_CUE_NOUNS = {"deal", "partnership", "agreement", "alliance", "cooperation", "collaboration", "contract",
+                      "investment", "acquisition", "joint venture", "takeover"}
+# Names after "wie", "such as" … are examples of a kind, not parties to a deal.
+_EXAMPLES = re.compile(r"\b(?:wie|such as|etwa|including|darunter|zum beispiel|z\.\s?b\.)\s", _I)
+_LIST_GLUE = re.compile(r"^(?:\s|,|\bund\b|\band\b|\bsowie\b|\boder\b|\bor\b|&)*$", _I)
 
 # Amount role from words near it; first match wins, so specific phrases come before general ones.
 AMOUNT_ROLES: list[tuple[re.Pattern[str], str]] = [
@@ -66,6 +71,7 @@ AMOUNT_ROLES: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"vertrag|volumen|im wert von|worth|contract", _I), "contract_value"),
 ]
 _NOT_DEAL_AMOUNT = {"market_cap", "revenue"}
+_CONTEXT_AMOUNT = {"assets_under_management"}  # kept on the deal, but no evidence that a deal exists
 
 _MONTHS = {
     "januar": 1, "january": 1, "februar": 2, "february": 2, "märz": 3, "march": 3, "april": 4, "mai": 5,
@@ -110,19 +116,26 @@ class _Candidate:
         return {p.entity_id for p in self.parties}
 
 
-def _cues(text: str) -> tuple[dict[DealType, float], int]:
+def _cues(text: str) -> tuple[dict[DealType, float], int, str]:
+    """Cue scores per deal type, and position and wording of the first cue."""
     scores: dict[DealType, float] = {}
-    first = len(text)
+    first, word = len(text), ""
     for rx, dtype, weight in CUES:
         for m in rx.finditer(text):
             scores[dtype] = scores.get(dtype, 0) + weight
-            first = min(first, m.start())
-    return scores, first
+            if m.start() < first:
+                first, word = m.start(), m.group(0)
+    return scores, first, word
+
+
+def _anaphoric(before: str, cue_word: str) -> bool:
+    noun = cue_word[:1].isupper() or cue_word.lower() in _ENGLISH_CUE_NOUNS
+    return noun and bool(_ANAPHORIC.search(before))
 
 
 def _clauses(text: str, spans: list[Span]) -> list[tuple[int, int]]:
     """Split at , ; : – but keep lists of names (`BlackRock, Microsoft, MGX und GIP`) together."""
-    cuts = [m.end() for m in re.finditer(r"[,;:–—]\s*|\s[-–]\s", text)]
+    cuts = [m.end() for m in re.finditer(r"[,;:–—](?=\s)\s*|\s[-–—]\s", text)]  # not inside "12,5"
     bounds = list(zip([0, *cuts], [*cuts, len(text)], strict=True))
 
     def names_only(b: int, e: int) -> bool:
@@ -143,21 +156,39 @@ def _clauses(text: str, spans: list[Span]) -> list[tuple[int, int]]:
     return [(b, e) for b, e in merged]
 
 
-def _orgs(spans: list[Span], text: str, lo: int, hi: int) -> list[Span]:
-    out = []
+def _is_example(s: Span, spans: list[Span], text: str) -> bool:
+    """True for `Google` and `AMD` in `Tech-Riesen wie Google und AMD`."""
+    window_start = max(0, s.start - 80)
+    hits = list(_EXAMPLES.finditer(text, window_start, s.start))
+    if not hits:
+        return False
+    between = text[hits[-1].end():s.start]
+    for other in spans:
+        if hits[-1].end() <= other.start and other.end <= s.start:
+            between = between.replace(other.surface, " ")
+    return bool(_LIST_GLUE.match(between))
+
+
+def _orgs(spans: list[Span], text: str, ranges: list[tuple[int, int]]) -> list[Span]:
+    return [
+        s for s in spans
+        if s.type == "organization"
+        and any(lo <= s.start and s.end <= hi for lo, hi in ranges)
+        and not _is_example(s, spans, text)
+    ]
+
+
+def _mask(text: str, spans: list[Span]) -> str:
+    """Entity names blanked out, so `Kuwait Investment Authority` does not read as an investment cue."""
     for s in spans:
-        if s.type != "organization" or not (lo <= s.start and s.end <= hi):
-            continue
-        if _EXAMPLES.search(text[max(0, s.start - 20):s.start]):
-            continue
-        out.append(s)
-    return out
+        text = text[:s.start] + " " * (s.end - s.start) + text[s.end:]
+    return text
 
 
 def amount_role(text: str, start: int, end: int) -> str:
     """Role of an amount from the words just before it (preferred) or just after it."""
     before = text[max(0, start - 70):start]
-    after = text[end:end + 40]
+    after = text[end:end + 60]
     for window in (before, after):
         for rx, role in AMOUNT_ROLES:
             if rx.search(window):
@@ -165,19 +196,21 @@ def amount_role(text: str, start: int, end: int) -> str:
     return "value"
 
 
-def _amounts(passage: Passage, lo: int, hi: int) -> list[Amount]:
+def _amounts(passage: Passage, lo: int, hi: int, spans: list[Span]) -> list[Amount]:
     text = passage.text[lo:hi]
+    masked = _mask(passage.text, spans)[lo:hi]
     out = []
     for a in parse_amounts(text, passage.passage_id):
         pos = text.find(a.text)
-        role = amount_role(text, pos, pos + len(a.text)) if pos >= 0 else "value"
+        role = amount_role(masked, pos, pos + len(a.text)) if pos >= 0 else "value"
         if role not in _NOT_DEAL_AMOUNT:
             out.append(a.model_copy(update={"role": role, "passage_id": passage.passage_id}))
     return out
 
 
 def _enough(parties: list[Span], amounts: list[Amount]) -> bool:
-    return len({p.entity_id for p in parties}) >= 2 or (len(parties) >= 1 and bool(amounts))
+    deal_amounts = [a for a in amounts if a.role not in _CONTEXT_AMOUNT]
+    return len({p.entity_id for p in parties}) >= 2 or (len(parties) >= 1 and bool(deal_amounts))
 
 
 def _sentences(article: Article) -> list[list[_Sentence]]:
@@ -197,34 +230,51 @@ def _candidates(article: Article, spans: dict[str, list[Span]]) -> list[_Candida
     out: list[_Candidate] = []
     for run in _sentences(article):
         for i, sent in enumerate(run):
-            cues, _ = _cues(sent.text)
-            if not cues:
+            if not _cues(sent.text)[0]:
                 continue
+            all_spans = spans.get(sent.passage.passage_id, [])
             pspans = [
                 Span(s.entity_id, s.type, s.start - sent.start, s.end - sent.start, s.surface)
-                for s in spans.get(sent.passage.passage_id, [])
+                for s in all_spans
                 if sent.start <= s.start and s.end <= sent.end
             ]
-            for b, e in _clauses(sent.text, pspans):
-                ccues, cpos = _cues(sent.text[b:e])
+            clauses = _clauses(sent.text, pspans)
+            # Clauses with a cue of their own are separate statements ("Microsoft steckt …, Google plant …").
+            quiet = [(b, e) for b, e in clauses if not _cues(sent.text[b:e])[0]]
+            for b, e in clauses:
+                ccues, cpos, cword = _cues(sent.text[b:e])
                 if not ccues:
                     continue
-                parties = _orgs(pspans, sent.text, b, e)
-                amounts = _amounts(sent.passage, sent.start + b, sent.start + e)
+                parties = _orgs(pspans, sent.text, [(b, e)])
+                amounts = [
+                    a for lo, hi in sorted({(b, e), *quiet})
+                    for a in _amounts(sent.passage, sent.start + lo, sent.start + hi, all_spans)
+                ]
                 used = [sent]
                 in_clause = _enough(parties, amounts)
                 if not in_clause:
-                    parties = _orgs(pspans, sent.text, 0, len(sent.text))
-                    amounts = _amounts(sent.passage, sent.start, sent.end)
-                if not _enough(parties, amounts) and i > 0 and _ANAPHORIC.search(sent.text[: b + cpos]):
+                    parties = _orgs(pspans, sent.text, [(b, e), *quiet])
+                if not _enough(parties, amounts) and i > 0 and _anaphoric(sent.text[: b + cpos], cword):
                     prev = run[i - 1]
                     prev_spans = [
                         Span(s.entity_id, s.type, s.start - prev.start, s.end - prev.start, s.surface)
                         for s in spans.get(prev.passage.passage_id, [])
                         if prev.start <= s.start and s.end <= prev.end
                     ]
-                    parties = _orgs(prev_spans, prev.text, 0, len(prev.text)) + parties
+                    parties = _orgs(prev_spans, prev.text, [(0, len(prev.text))]) + parties
                     used = [prev, sent]
+                mit = re.match(r"\S*\s+(?:mit|with)\s", sent.text[b + cpos:])
+                if mit and len(used) == 1 and not any(p.start < b + cpos for p in parties):
+                    # "Partnerschaften mit OpenAI und Microsoft": the other side is the subject, which a
+                    # list item leaves to its lead-in line ("NVIDIAs strategische Rolle umfasst :").
+                    lead = sent.passage.text.split("\n", 1)[0]
+                    subject = [
+                        s for s in spans.get(sent.passage.passage_id, [])
+                        if s.type == "organization" and s.end <= len(lead) and sent.start >= len(lead)
+                    ][:1]
+                    if not subject:
+                        continue
+                    parties = subject + parties
                 if not _enough(parties, amounts):
                     continue
                 out.append(_Candidate(article, parties, amounts, ccues, used, b + cpos, in_clause))
@@ -253,8 +303,8 @@ def _assign_roles(c: _Candidate, dtype: DealType) -> dict[str, str]:
         roles = {eid: sides[dtype][0] for eid in c.party_ids}
     if dtype == "funding_round":
         for s in c.parties:
-            lead = last.text[max(0, s.start - 30):s.start]
-            if re.search(r"led by|angeführt von|unter (?:der )?führung von", lead, _I):
+            lead = last.text[max(0, s.start - 60):s.start]
+            if re.search(r"led by|angeführt (?:von|vom)|unter (?:der )?führung (?:von|vom|des|der)", lead, _I):
                 roles[s.entity_id] = "lead_investor"
     return roles
 
@@ -396,8 +446,20 @@ def duplicates_curated(extracted: Deal, curated: Deal) -> bool:
     return same_parties and bool(passages(extracted) & passages(curated))
 
 
+def covered_by_curated(extracted: Deal, curated: list[Deal]) -> bool:
+    """Every passage and every party of the extracted deal is already in curated deals citing those passages."""
+    passages = {e.passage_id for e in extracted.evidence}
+    citing = [c for c in curated if passages & {e.passage_id for e in c.evidence}]
+    cited = {e.passage_id for c in citing for e in c.evidence}
+    parties = {p.entity_id for c in citing for p in c.parties}
+    return bool(citing) and passages <= cited and {p.entity_id for p in extracted.parties} <= parties
+
+
 def merge_with_curated(curated: list[Deal], extracted: list[Deal]) -> list[Deal]:
-    """Curated deals first; extracted ones that duplicate a curated deal are dropped, the rest renamed if
+    """Curated deals first; extracted ones that duplicate curated deals are dropped, the rest renamed if
     their id collides with a curated id."""
-    kept = [d for d in extracted if not any(duplicates_curated(d, c) for c in curated)]
+    kept = [
+        d for d in extracted
+        if not any(duplicates_curated(d, c) for c in curated) and not covered_by_curated(d, curated)
+    ]
     return curated + _unique_deal_ids(kept, taken={c.deal_id for c in curated})

@@ -112,13 +112,15 @@ _DESCRIPTOR = (
     r"[Ff]onds|[Ss]tart-?up|[Gg]esellschaft|[Bb]etreiber|[Ee]ntwickler|[Ss]pezialist|[Ff]irma|[Bb]ank|"
     r"[Kk]apitalgeber|[Dd]ienstleister|[Rr]iese|[Kk]onkurrent|[Rr]ivale)|"
     r"startup|start-up|company|firm|chipmaker|carmaker|automaker|rival|investor|fund|lender|maker|provider|"
-    r"operator|developer|supplier|insurer|manufacturer|retailer|giant|unicorn)"
+    r"operator|developer|supplier|insurer|manufacturer|retailer|giant|unicorn)s?"
 )
 _NAME_AFTER = rf"((?:{_CAP})(?:\s+(?:{_CAP})){{0,2}})"
+_DESCRIPTOR_WORD = re.compile(_DESCRIPTOR)
 _DESCRIPTOR_RE = re.compile(rf"(?<![\w-]){_DESCRIPTOR}\s+{_NAME_AFTER}")
 
 _PARTICLE = r"(?:de|da|dos|von|van|der|den|del|di|du|le|al|bin|ibn|zu)"
-_PERSON = rf"([A-ZÄÖÜ][a-zäöüßéèáíóúñ]+(?:\s+(?:{_PARTICLE}\s+)*[A-ZÄÖÜ][\wäöüß'’-]*[a-zäöüß]){{1,3}})"
+_GIVEN = r"[A-ZÄÖÜ][a-zäöüßéèáíóúñ]+(?:-[A-ZÄÖÜ][a-zäöüßéèáíóúñ]+)?"
+_PERSON = rf"({_GIVEN}(?:\s+(?:{_PARTICLE}\s+)*[A-ZÄÖÜ][\wäöüß'’-]*[a-zäöüß]){{1,3}})"
 _ROLE = (
     r"(?:CEO|COO|CFO|CTO|CIO|Chief\s+[A-Z]\w+(?:\s+Officer)?|[\w-]*(?:[Cc]hef|[Cc]hefin|[Gg]ründer|[Gg]ründerin|"
     r"[Rr]eporter|[Rr]eporterin|[Rr]eporterinnen|[Jj]ournalist|[Jj]ournalistin|[Kk]orrespondent|"
@@ -179,7 +181,9 @@ def rule_candidates(text: str) -> list[tuple[int, int, str, EntityType]]:
     """Names the rules find in one passage: (start, end, name, type)."""
     out: list[tuple[int, int, str, EntityType]] = []
     for m in _LEGAL_RE.finditer(text):
-        name = _clean_name(m.group(1))
+        words = m.group(1).split()
+        cut = max((i + 1 for i, w in enumerate(words) if _DESCRIPTOR_WORD.fullmatch(w)), default=0)
+        name = _clean_name(" ".join(words[cut:]))
         if name:
             start = m.start(1) + m.group(1).rfind(name)
             out.append((start, m.end(), text[start:m.end()], "organization"))
