@@ -127,6 +127,14 @@ async def test_search_returns_whole_passages_links_and_compact_text(client: Clie
     assert any("250 Millionen Yuan" in p.text for h in found.results for p in h.passages)
 
 
+@pytest.mark.parametrize(
+    "query", ['"Joint Venture" AND Alibaba', "text:Yuan OR Kernkraft", 'Alibaba "Joint Venture', "Alibaba AND (OR"]
+)
+async def test_search_syntax_and_malformed_syntax_find_the_joint_venture(client: Client, query: str) -> None:
+    found = SearchResults.model_validate(ok(await client.call_tool("search_articles", {"query": query})))
+    assert any("250 Millionen Yuan" in p.text for h in found.results for p in h.passages), query
+
+
 async def test_search_cursor_pages_without_overlap(client: Client) -> None:
     args: dict[str, Any] = {"query": "KI Rechenzentren Milliarden", "limit": 2}
     seen: list[str] = []
