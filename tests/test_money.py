@@ -103,6 +103,8 @@ def test_single_amount(text: str, value: int | float, currency: str | None, qual
 
 NOT_AMOUNTS = [
     "Der Milliarden-Deal ist unterzeichnet.",
+    "Nach einem Milliarden-Deal zur Integration von Gemini",
+    "ein Milliarden-Dollar-Deal",
     "Die Milliardenkooperation wurde verlängert.",
     "Die Konzerne investieren Milliarden in Rechenzentren.",
     "geplant sind 75–100 GW Leistung",

@@ -382,6 +382,8 @@ def _amount(m: re.Match[str], passage_id: str) -> Amount | None:
         return None
     if word and _key(num) in ARTICLE_WORDS and (factor == 1 or (_key(num) == "a" and currency is None)):
         return None
+    if word and _key(num) in ARTICLE_WORDS and scale_form and scale_form.lower().endswith("en"):
+        return None  # "einem Milliarden-Deal": an article before a plural scale is no number
     if currency == "KRW" and factor == 1:  # "in 2019 won the award"
         return None
     if not word and not pre and factor > 1 and re.fullmatch(r"(?:19|20)\d\d", num):

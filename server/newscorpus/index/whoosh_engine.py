@@ -15,7 +15,7 @@ from pathlib import Path
 from whoosh import index as windex
 from whoosh import qparser, scoring
 from whoosh.fields import ID, STORED, TEXT, Schema
-from whoosh.query import NullQuery, Query
+from whoosh.query import AndNot, Not, NullQuery, Or, Query
 from whoosh.searching import Searcher
 
 from newscorpus.index.analysis import text_analyzer
@@ -173,4 +173,18 @@ def _parse(parser: qparser.QueryParser, text: str) -> Query | None:
     except Exception:  # Whoosh raises assorted errors on malformed syntax.
         log.debug("query syntax not understood, searching the plain words: %r", text)
         q = parser.parse(_SYNTAX.sub(" ", text))
-    return None if q is None or q == NullQuery else q
+    return None if q is None or q == NullQuery else _hoist_not(q)
+
+
+def _hoist_not(q: Query) -> Query:
+    """With OR as the default group, Whoosh reads `a NOT b` as `a OR (NOT b)`, which matches nearly
+    everything; users mean `a` without `b`."""
+    if not isinstance(q, Or):
+        return q
+    negated = [c.query for c in q.subqueries if isinstance(c, Not)]
+    if not negated:
+        return q
+    positive = [c for c in q.subqueries if not isinstance(c, Not)]
+    if not positive:
+        return q
+    return AndNot(Or(positive) if len(positive) > 1 else positive[0], Or(negated))
