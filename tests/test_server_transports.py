@@ -1,13 +1,15 @@
 """The same agent session over every transport: in-process, stdio subprocess, Streamable HTTP subprocess.
 
 The subprocesses run exactly what users run: `<venv>/bin/newscorpus serve --corpus <abs path>` (the
-README's Claude Desktop entry) over stdio, and `newscorpus serve --transport http` on a free loopback
-port, always with `--index` pointing at the session's temporary index.
+README's Claude Desktop entry, its arguments unchanged; the session's temporary index comes through the
+NEWSCORPUS_INDEX environment variable) over stdio, and `newscorpus serve --transport http` on a free
+loopback port with `--index` pointing at the session's temporary index.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import socket
 import subprocess
 import sys
@@ -153,7 +155,11 @@ def http_server(
 
 @asynccontextmanager
 async def stdio_session(settings: Settings, errlog: IO[str], mode: str) -> AsyncIterator[Client]:
-    params = StdioServerParameters(command=str(NEWSCORPUS), args=serve_args(settings))
+    params = StdioServerParameters(
+        command=str(NEWSCORPUS),
+        args=["serve", "--corpus", str(settings.corpus_dir)],
+        env={**os.environ, "NEWSCORPUS_INDEX": str(settings.index_dir)},
+    )
     async with Client(stdio_client(params, errlog=errlog), mode=mode) as session:  # type: ignore[arg-type]
         yield session
 
