@@ -6,23 +6,28 @@ Layout of an index folder:
     b-<fp>-<nonce>/     one complete build: manifest.json, knowledge.json, the engine's files
 
 A build is written into a fresh folder and only becomes live when CURRENT is replaced, so a failed or
-interrupted build never leaves a broken index in use.
+interrupted build (killed, disk full) never leaves a broken index in use. The manifest records a SHA-256
+of every file of the build; opening checks them, so a damaged build is rebuilt instead of served. Builds
+take an exclusive lock on `.build.lock` (POSIX), so two processes never build into one folder at once.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
 import os
 import shutil
 import uuid
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TypeVar
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from newscorpus import __version__
-from newscorpus.config import Settings
+from newscorpus.config import Settings, pause_point
 from newscorpus.extract.pipeline import build_knowledge
 from newscorpus.index.engine import EngineBuilder, Progress
 from newscorpus.index.whoosh_engine import WhooshBuilder
@@ -31,11 +36,14 @@ from newscorpus.models import KnowledgeBase
 
 log = logging.getLogger(__name__)
 
-INDEX_FORMAT = 1
+INDEX_FORMAT = 2
 CURRENT = "CURRENT"
 MANIFEST = "manifest.json"
 KNOWLEDGE = "knowledge.json"
+LOCK = ".build.lock"
 _PACKAGE_DIR = Path(__file__).resolve().parents[1]
+
+T = TypeVar("T")
 
 
 class Manifest(BaseModel):
@@ -44,6 +52,8 @@ class Manifest(BaseModel):
     version: str
     articles: int
     passages: int
+    # SHA-256 of every other file in the build folder, by name: how a damaged build is recognised.
+    files: dict[str, str] = Field(default_factory=dict)
 
 
 class BuildError(RuntimeError):
@@ -56,7 +66,9 @@ def corpus_fingerprint(settings: Settings) -> str:
     h = hashlib.sha256(f"format={INDEX_FORMAT};version={__version__}".encode())
     for folder in (settings.articles_dir, settings.annotations_dir):
         if folder.is_dir():
-            for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+            # Hidden files are skipped: they are never read (e.g. the temp file of an interrupted ingest).
+            files = (p for p in folder.rglob("*") if p.is_file() and not p.name.startswith("."))
+            for path in sorted(files):
                 h.update(path.relative_to(settings.corpus_dir).as_posix().encode() + b"\0")
                 h.update(path.read_bytes() + b"\0")
     for path in sorted(_PACKAGE_DIR.rglob("*.py")):
@@ -83,10 +95,70 @@ def read_manifest(folder: Path) -> Manifest | None:
         return None
 
 
-def is_fresh(settings: Settings, fingerprint: str | None = None) -> bool:
-    folder = live_build(settings.index_dir)
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def damage(folder: Path) -> str | None:
+    """Why the build in `folder` cannot be trusted (unreadable manifest, missing or altered file), or None."""
+    manifest = read_manifest(folder)
+    if manifest is None:
+        return f"{MANIFEST} is missing or unreadable"
+    if not manifest.files:
+        return f"{MANIFEST} lists no file checksums (older index format)"
+    for name, digest in sorted(manifest.files.items()):
+        path = folder / name
+        try:
+            if _sha256(path) != digest:
+                return f"{name} does not match its checksum"
+        except OSError as exc:
+            return f"{name} cannot be read ({exc.strerror or exc})"
+    return None
+
+
+def _fresh(folder: Path | None, fingerprint: str) -> bool:
     manifest = read_manifest(folder) if folder else None
-    return manifest is not None and manifest.fingerprint == (fingerprint or corpus_fingerprint(settings))
+    return folder is not None and manifest is not None and manifest.fingerprint == fingerprint and not damage(folder)
+
+
+def is_fresh(settings: Settings, fingerprint: str | None = None) -> bool:
+    """Whether the live build is of this corpus and intact."""
+    return _fresh(live_build(settings.index_dir), fingerprint or corpus_fingerprint(settings))
+
+
+@contextlib.contextmanager
+def build_lock(index_dir: Path, progress: Progress) -> Iterator[None]:
+    """Exclusive per-index-folder lock; the OS drops it when its holder dies, even by `kill -9`.
+    Without `fcntl` (Windows) builds are not serialised."""
+    try:
+        import fcntl
+    except ImportError:
+        yield
+        return
+    with (index_dir / LOCK).open("a") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            progress("another process is building this index: waiting for it")
+            fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def _fsync(path: Path) -> None:
+    """Flush a file or folder to disk, so a build that is live survives a crash, not only a kill."""
+    with contextlib.suppress(OSError):
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
 
 
 def build_index(
@@ -95,7 +167,10 @@ def build_index(
     progress: Progress = lambda _msg: None,
     engine: EngineBuilder | None = None,
 ) -> Path:
-    """Build knowledge base and search index into a new folder and make it live. Returns the folder."""
+    """Build knowledge base and search index into a new folder and make it live. Returns the folder.
+
+    Any failure (bad corpus, disk full, no permission) raises BuildError and leaves the live build as it was.
+    """
     engine = engine or WhooshBuilder()
     fingerprint = corpus_fingerprint(settings)
     try:
@@ -107,54 +182,114 @@ def build_index(
     except (ValueError, OSError) as exc:
         raise BuildError(f"cannot build {settings.corpus_dir}: {exc}") from exc
     kb = KnowledgeBase(fingerprint=fingerprint, articles=articles, entities=entities, deals=deals)
-
-    settings.index_dir.mkdir(parents=True, exist_ok=True)
+    manifest = Manifest(
+        fingerprint=fingerprint,
+        engine=engine.name,
+        version=__version__,
+        articles=len(articles),
+        passages=sum(len(a.passages()) for a in articles),
+    )
     nonce = uuid.uuid4().hex[:8]
     staging = settings.index_dir / f"tmp-{nonce}"
-    staging.mkdir()
+    final = settings.index_dir / f"b-{fingerprint[:12]}-{nonce}"
     try:
+        staging.mkdir(parents=True)
         engine.build(kb, staging, progress)
+        pause_point("index:staged")
         (staging / KNOWLEDGE).write_text(kb.model_dump_json(), encoding="utf-8")
-        manifest = Manifest(
-            fingerprint=fingerprint,
-            engine=engine.name,
-            version=__version__,
-            articles=len(articles),
-            passages=sum(len(a.passages()) for a in articles),
+        files = {p.name: _sha256(p) for p in sorted(staging.iterdir()) if p.is_file()}
+        (staging / MANIFEST).write_text(
+            manifest.model_copy(update={"files": files}).model_dump_json(indent=2), encoding="utf-8"
         )
-        (staging / MANIFEST).write_text(manifest.model_dump_json(indent=2), encoding="utf-8")
-        final = settings.index_dir / f"b-{fingerprint[:12]}-{nonce}"
+        for path in staging.iterdir():
+            _fsync(path)
         staging.rename(final)
+        _fsync(settings.index_dir)
+        pause_point("index:built")
+        _make_live(settings.index_dir, final)
+    except OSError as exc:
+        shutil.rmtree(staging, ignore_errors=True)
+        shutil.rmtree(final, ignore_errors=True)
+        raise BuildError(
+            f"cannot write the index to {settings.index_dir}: {exc.strerror or exc}. "
+            "The previous index (if any) is unchanged and still used."
+        ) from exc
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
+        shutil.rmtree(final, ignore_errors=True)
         raise
-    _make_live(settings.index_dir, final)
     progress(f"index ready: {manifest.articles} articles, {manifest.passages} passages, "
              f"{len(entities)} entities, {len(deals)} deals")
     return final
 
 
 def _make_live(index_dir: Path, folder: Path) -> None:
+    """Point CURRENT at `folder` in one atomic rename, then drop older builds and leftovers of killed ones
+    (safe: the caller holds the build lock, and open indexes keep their files readable on POSIX)."""
     pointer = index_dir / f"{CURRENT}.{uuid.uuid4().hex[:8]}"
-    pointer.write_text(folder.name + "\n", encoding="utf-8")
-    os.replace(pointer, index_dir / CURRENT)
+    try:
+        with pointer.open("w", encoding="utf-8") as fh:
+            fh.write(folder.name + "\n")
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(pointer, index_dir / CURRENT)
+    finally:
+        pointer.unlink(missing_ok=True)
+    _fsync(index_dir)
     for old in index_dir.iterdir():
-        if old.is_dir() and old.name != folder.name and old.name.startswith(("b-", "tmp-")):
+        if old.name == folder.name:
+            continue
+        if old.is_dir() and old.name.startswith(("b-", "tmp-")):
             shutil.rmtree(old, ignore_errors=True)
+        elif old.is_file() and old.name.startswith(f"{CURRENT}."):
+            old.unlink(missing_ok=True)
 
 
 def ensure_index(settings: Settings, *, progress: Progress = lambda _msg: None, rebuild: bool = False) -> Path:
-    """The live build folder, building it first when missing, stale, unreadable, or `rebuild` is set."""
+    """The live build folder, building it first when missing, stale, damaged, or `rebuild` is set."""
     fingerprint = corpus_fingerprint(settings)
     folder = live_build(settings.index_dir)
-    if not rebuild and folder is not None:
-        manifest = read_manifest(folder)
-        if manifest is not None and manifest.fingerprint == fingerprint:
-            return folder
-        progress("corpus changed since the last build: rebuilding the index")
-    else:
-        progress(f"building the index in {settings.index_dir}")
-    return build_index(settings, progress=progress)
+    if not rebuild and folder is not None and _fresh(folder, fingerprint):
+        return folder
+    try:
+        settings.index_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise BuildError(f"cannot create the index folder {settings.index_dir}: {exc.strerror or exc}") from exc
+    with build_lock(settings.index_dir, progress):
+        folder = live_build(settings.index_dir)
+        if not rebuild and folder is not None and _fresh(folder, fingerprint):
+            return folder  # another process built it while we waited for the lock
+        if rebuild:
+            progress(f"rebuilding the index in {settings.index_dir}")
+        elif folder is None and (settings.index_dir / CURRENT).exists():
+            progress(f"the index in {settings.index_dir} names no complete build: rebuilding it")
+        elif folder is None:
+            progress(f"building the index in {settings.index_dir}")
+        elif (problem := damage(folder)) is not None:
+            progress(f"the index in {folder} is damaged ({problem}): rebuilding it")
+        else:
+            progress("corpus changed since the last build: rebuilding the index")
+        return build_index(settings, progress=progress)
+
+
+def open_index(settings: Settings, opener: Callable[[Path], T], *, progress: Progress = lambda _msg: None) -> T:
+    """`opener(live build folder)`, building first as `ensure_index` does. A build that cannot be opened
+    is rebuilt once; when a needed build fails but an intact older one exists, that one is served."""
+    try:
+        folder = ensure_index(settings, progress=progress)
+    except BuildError as exc:
+        stale = live_build(settings.index_dir)
+        if stale is None or damage(stale) is not None:
+            raise
+        progress(f"{exc} Serving the previous index ({stale.name}) until a build succeeds.")
+        folder = stale
+    try:
+        return opener(folder)
+    except Exception as exc:  # the engine or the knowledge base refused a build that passed the checksums
+        if live_build(settings.index_dir) not in (folder, None):
+            return opener(ensure_index(settings, progress=progress))  # a newer build went live meanwhile
+        progress(f"the index in {folder} cannot be opened ({type(exc).__name__}: {exc}): rebuilding it")
+        return opener(ensure_index(settings, progress=progress, rebuild=True))
 
 
 def load_knowledge(folder: Path) -> KnowledgeBase:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field
 
+from newscorpus.config import pause_point
 from newscorpus.ingest.clean import clean
 from newscorpus.ingest.dates import parse_date
 from newscorpus.ingest.ids import make_article_id
@@ -154,6 +155,7 @@ def ingest_paths(paths: list[Path], corpus_dir: Path) -> IngestReport:
             given = _store(article, folder)
             by_content[key] = given
             report.added.append(given)
+            pause_point("ingest:article-written")
             if given != article.id:
                 report.renamed.append(Renamed(path=where, wanted_id=article.id, given_id=given))
     return report

@@ -13,7 +13,7 @@ from difflib import SequenceMatcher
 from typing import Any, Literal
 
 from newscorpus.config import Settings
-from newscorpus.index.build import ensure_index, load_knowledge
+from newscorpus.index.build import load_knowledge, open_index
 from newscorpus.index.engine import EngineBuilder, SearchIndex
 from newscorpus.index.whoosh_engine import WhooshBuilder
 from newscorpus.models import DEAL_TYPES, ENTITY_TYPES, Article, Deal, Entity, KnowledgeBase, Passage
@@ -125,10 +125,13 @@ class CorpusQuery:
         progress: Callable[[str], None] | None = None,
         engine: EngineBuilder | None = None,
     ) -> CorpusQuery:
-        """Open the corpus's index, building it first when it is missing or stale."""
-        folder = ensure_index(settings, progress=progress or (lambda _m: None))
+        """Open the corpus's index, building it first when it is missing, stale or damaged."""
         engine = engine or WhooshBuilder()
-        return cls(settings, load_knowledge(folder), engine.open(folder))
+        return open_index(
+            settings,
+            lambda folder: cls(settings, load_knowledge(folder), engine.open(folder)),
+            progress=progress or (lambda _m: None),
+        )
 
     def close(self) -> None:
         self._index.close()
