@@ -19,6 +19,7 @@ from newscorpus.index.whoosh_engine import WhooshBuilder
 from newscorpus.models import DEAL_TYPES, ENTITY_TYPES, Article, Deal, Entity, KnowledgeBase, Passage
 from newscorpus.query.cursor import Cursors
 from newscorpus.query.errors import NotFoundError, QueryError, closest
+from newscorpus.query.limits import check_dates, check_id, check_text
 from newscorpus.query.results import (
     ArticleDetail,
     ArticleHit,
@@ -47,23 +48,12 @@ DEAL_LIMIT = (1, 100)
 PASSAGES_PER_HIT = 3
 MENTIONS_SHOWN = 20
 RELATED_SHOWN = 10
-_DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
 
 
 def _check_limit(limit: int, bounds: tuple[int, int]) -> None:
     low, high = bounds
     if isinstance(limit, bool) or not isinstance(limit, int) or not low <= limit <= high:
         raise QueryError(f"limit must be a whole number from {low} to {high}; got {limit!r}.", argument="limit")
-
-
-def _check_date(name: str, value: str | None) -> str | None:
-    if value is None or value == "":
-        return None
-    if not _DATE.match(value):
-        raise QueryError(
-            f"{name} must be a date as YYYY-MM-DD (or YYYY-MM, YYYY); got {value!r}.", argument=name
-        )
-    return value
 
 
 def _in_range(date: str, date_from: str | None, date_to: str | None) -> bool:
@@ -140,6 +130,7 @@ class CorpusQuery:
 
     def resolve_entities(self, name: str, argument: str) -> list[str]:
         """Entity ids for an id, name, alias or part of a name (case- and accent-insensitive)."""
+        check_text(argument, name)
         key = fold(name)
         if not key:
             raise QueryError(f"{argument} must not be empty.", argument=argument)
@@ -159,6 +150,7 @@ class CorpusQuery:
         )
 
     def _article(self, article_id: str) -> Article:
+        check_id("article_id", article_id, self.articles)
         article = self.articles.get(article_id)
         if article is None:
             raise NotFoundError(
@@ -169,6 +161,7 @@ class CorpusQuery:
         return article
 
     def _deal(self, deal_id: str) -> Deal:
+        check_id("deal_id", deal_id, self.deals)
         deal = self.deals.get(deal_id)
         if deal is None:
             raise NotFoundError(
@@ -196,7 +189,9 @@ class CorpusQuery:
                 f"query is {len(query)} characters long; at most {MAX_QUERY_CHARS} are allowed.", argument="query"
             )
         _check_limit(limit, SEARCH_LIMIT)
-        date_from, date_to = _check_date("date_from", date_from), _check_date("date_to", date_to)
+        check_text("publisher", publisher)
+        check_text("entity", entity)
+        date_from, date_to = check_dates(date_from, date_to)
         params: dict[str, Any] = {
             "f": "search", "q": query, "l": limit, "df": date_from, "dt": date_to, "p": publisher, "e": entity,
         }
@@ -331,6 +326,7 @@ class CorpusQuery:
         cursor: str | None = None,
     ) -> EntityList:
         _check_limit(limit, ENTITY_LIMIT)
+        check_text("query", query)
         if type is not None and type not in ENTITY_TYPES:
             raise QueryError(f"type must be one of {', '.join(ENTITY_TYPES)}; got {type!r}.", argument="type")
         params: dict[str, Any] = {"f": "entities", "t": type, "q": query, "a": article_id, "l": limit}
@@ -401,6 +397,7 @@ class CorpusQuery:
         )
 
     def entity_markdown(self, entity_id: str) -> str:
+        check_id("entity_id", entity_id, self.entities)
         if entity_id not in self.entities:
             raise NotFoundError(
                 f"Unknown entity_id {entity_id!r}.", argument="entity_id", suggestions=closest(entity_id, self.entities)
@@ -439,9 +436,11 @@ class CorpusQuery:
         cursor: str | None = None,
     ) -> DealList:
         _check_limit(limit, DEAL_LIMIT)
+        check_text("party", party)
+        check_text("query", query)
         if type is not None and type not in DEAL_TYPES:
             raise QueryError(f"type must be one of {', '.join(DEAL_TYPES)}; got {type!r}.", argument="type")
-        date_from, date_to = _check_date("date_from", date_from), _check_date("date_to", date_to)
+        date_from, date_to = check_dates(date_from, date_to)
         params: dict[str, Any] = {
             "f": "deals", "p": party, "t": type, "q": query, "df": date_from, "dt": date_to, "l": limit,
         }
@@ -474,6 +473,7 @@ class CorpusQuery:
                 "Pass exactly one of deal_id (an id from list_deals) or query (words describing the deal).",
                 argument="deal_id",
             )
+        check_text("query", query)
         alternatives: list[str] = []
         if deal_id is not None:
             deal = self._deal(deal_id)

@@ -10,6 +10,9 @@ from typing import Any
 
 from newscorpus.query.errors import QueryError
 
+# Real cursors are ~40 characters; anything much longer is not one, and is refused before decoding.
+MAX_CURSOR_CHARS = 200
+
 
 class Cursors:
     """Encodes an offset with a MAC over (offset, query parameters, index fingerprint): a cursor from
@@ -30,6 +33,8 @@ class Cursors:
         if cursor is None or cursor == "":
             return 0
         try:
+            if not isinstance(cursor, str) or len(cursor) > MAX_CURSOR_CHARS:
+                raise ValueError("not a cursor")
             padded = cursor + "=" * (-len(cursor) % 4)
             data = json.loads(base64.urlsafe_b64decode(padded.encode()).decode())
             offset, mac = int(data["o"]), str(data["m"])
