@@ -1,7 +1,9 @@
 """File formats → raw documents: the text plus whatever metadata the file states explicitly.
 
 Readers only decode and split; they never guess. Inference from the text happens in `clean.py`, and
-explicitly given metadata always wins over it.
+explicitly given metadata always wins over it. Plain text, Markdown and JSON are read here; HTML pages
+(`webpage.py`) and RSS/Atom feeds (`feeds.py`) have their own modules, imported only when such a file is
+read (their parsers take a moment to import).
 """
 
 from __future__ import annotations
@@ -18,7 +20,9 @@ TEXT_SUFFIXES = frozenset({".txt", ".text"})
 MARKDOWN_SUFFIXES = frozenset({".md", ".markdown"})
 JSON_SUFFIXES = frozenset({".json"})
 JSONL_SUFFIXES = frozenset({".jsonl", ".ndjson"})
-SUPPORTED_SUFFIXES = TEXT_SUFFIXES | MARKDOWN_SUFFIXES | JSON_SUFFIXES | JSONL_SUFFIXES
+HTML_SUFFIXES = frozenset({".html", ".htm", ".xhtml"})
+FEED_SUFFIXES = frozenset({".rss", ".atom", ".xml"})
+SUPPORTED_SUFFIXES = TEXT_SUFFIXES | MARKDOWN_SUFFIXES | JSON_SUFFIXES | JSONL_SUFFIXES | HTML_SUFFIXES | FEED_SUFFIXES
 
 META_KEYS = ("title", "url", "published", "publisher", "author", "language")
 TEXT_KEYS = ("text", "body")
@@ -51,10 +55,17 @@ class ReadResult:
     failures: list[tuple[str, str]] = field(default_factory=list)
 
 
-def decode(data: bytes) -> str:
-    """UTF-8 (BOM optional) with normalized newlines; binary or blank content is refused with a reason."""
+def check_bytes(data: bytes) -> None:
+    """Refuse binary (NUL bytes) and blank files, whatever their declared encoding."""
     if b"\x00" in data:
         raise ReadError("binary file (contains NUL bytes)")
+    if not data.strip():
+        raise ReadError("empty file (no text)")
+
+
+def decode(data: bytes) -> str:
+    """UTF-8 (BOM optional) with normalized newlines; binary or blank content is refused with a reason."""
+    check_bytes(data)
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -74,6 +85,14 @@ def read_file(path: Path) -> ReadResult:
         data = path.read_bytes()
     except OSError as exc:
         raise ReadError(f"cannot read file: {exc.strerror or exc}") from exc
+    if suffix in HTML_SUFFIXES:
+        from newscorpus.ingest.webpage import read_html
+
+        return ReadResult([read_html(data, path.name)])
+    if suffix in FEED_SUFFIXES:
+        from newscorpus.ingest.feeds import read_feed
+
+        return read_feed(data, path.name)
     text = decode(data)
     if suffix in TEXT_SUFFIXES:
         return ReadResult([read_text(text, path.name)])
