@@ -104,9 +104,16 @@ def cmd_stats(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from newscorpus.mcp_server.run import serve
+    from newscorpus.mcp_server.run import ExposureError, serve
 
-    serve(_settings(args), transport=args.transport, host=args.host, port=args.port)
+    try:
+        serve(
+            _settings(args), transport=args.transport, host=args.host, port=args.port,
+            token=args.token, allowed_hosts=args.allowed_host,
+        )
+    except ExposureError as exc:
+        print(f"newscorpus: {exc}", file=sys.stderr)
+        return 2
     return 0
 
 
@@ -151,6 +158,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--transport", choices=["stdio", "http"], default="stdio")
     p.add_argument("--host", default="127.0.0.1", help="HTTP bind address (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=8765, help="HTTP port (default 8765)")
+    p.add_argument(
+        "--token", help="bearer token every HTTP request must carry; required to bind a non-loopback address "
+        "(default: $NEWSCORPUS_TOKEN; prefer the variable, command lines are visible to other users)",
+    )
+    p.add_argument(
+        "--allowed-host", action="append", default=[], metavar="NAME[:PORT]",
+        help="a Host name clients use to reach the server (repeatable; needed when binding 0.0.0.0)",
+    )
     p.set_defaults(func=cmd_serve)
     return parser
 

@@ -1,0 +1,67 @@
+"""The corpus a running server answers from: the build CURRENT names, swapped in when a new one goes live.
+
+`newscorpus index` in another process replaces CURRENT atomically; before each call the server compares
+it with the build it has open (one small file read) and, when it changed, opens the new build and swaps
+it in. A call always runs against one build from start to end: it takes `current()` once. Paging cursors
+are bound to the build, so a cursor from before the swap gets a clear "index was rebuilt" error. The old
+build's files stay readable for calls still running on it (POSIX keeps deleted open files alive).
+
+Tool descriptions and server instructions quote corpus counts from startup; they refresh on restart,
+while `newscorpus://stats` and every tool result follow the live build.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+from newscorpus.config import Settings
+from newscorpus.index.build import live_build, load_knowledge
+from newscorpus.index.engine import EngineBuilder
+from newscorpus.index.whoosh_engine import WhooshBuilder
+from newscorpus.query.api import CorpusQuery
+
+log = logging.getLogger(__name__)
+
+
+class LiveCorpus:
+    """Holds the open `CorpusQuery` of the live build; thread-safe."""
+
+    def __init__(self, settings: Settings, query: CorpusQuery, engine: EngineBuilder | None = None) -> None:
+        self.settings = settings
+        self._query = query
+        self._engine = engine or WhooshBuilder()
+        self._folder = live_build(settings.index_dir)
+        self._failed: Path | None = None
+        self._swap = threading.Lock()
+
+    @classmethod
+    def open(cls, settings: Settings, progress: Callable[[str], None] | None = None) -> LiveCorpus:
+        return cls(settings, CorpusQuery.open(settings, progress=progress))
+
+    def current(self) -> CorpusQuery:
+        """The query over the newest live build; opens it first if CURRENT moved since the last call.
+        While one thread opens a new build, other calls keep answering from the old one."""
+        folder = live_build(self.settings.index_dir)
+        if folder is None or folder in (self._folder, self._failed):
+            return self._query
+        if not self._swap.acquire(blocking=False):
+            return self._query
+        try:
+            if folder != self._folder:
+                self._open(folder)
+        finally:
+            self._swap.release()
+        return self._query
+
+    def _open(self, folder: Path) -> None:
+        try:
+            query = CorpusQuery(self.settings, load_knowledge(folder), self._engine.open(folder))
+        except Exception:  # a broken new build must not take the server down: keep answering from the old one
+            log.exception("cannot open the new index build %s; still serving %s", folder, self._folder)
+            self._failed = folder
+            return
+        self._query, self._folder = query, folder
+        log.info("index build %s went live: now serving it", folder.name)
