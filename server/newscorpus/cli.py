@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 import textwrap
 from collections.abc import Sequence
@@ -16,6 +17,7 @@ from pathlib import Path
 
 from newscorpus import __version__
 from newscorpus.config import ENV_CORPUS, ENV_INDEX, Settings
+from newscorpus.terminal import ProgressBar, Style, table, use_color
 
 EPILOG = f"""\
 configuration: --corpus/--index, else ${ENV_CORPUS}/${ENV_INDEX}, else the bundled corpus and an
@@ -28,11 +30,52 @@ examples:
   newscorpus stats
   newscorpus serve                     # stdio, for Claude Desktop
   newscorpus serve --transport http    # Streamable HTTP on http://127.0.0.1:8765/mcp
+  newscorpus install-claude            # add the server to Claude Desktop
+
+`newscorpus COMMAND --help` shows each command's options and examples.
 """
+
+# Shown under each command's --help; every command has some (a test checks).
+EXAMPLES: dict[str, list[str]] = {
+    "ingest": [
+        "newscorpus ingest ~/news/ --corpus ./my-corpus        # a folder, recursively",
+        "newscorpus ingest page.html feed.rss --corpus ./my-corpus",
+        "newscorpus ingest export.jsonl notes/*.md",
+    ],
+    "index": [
+        "newscorpus index --corpus ./my-corpus",
+        "newscorpus index --rebuild",
+    ],
+    "search": [
+        'newscorpus search "Alibaba Kernenergie Joint Venture" --limit 3',
+        'newscorpus search Rechenzentrum --date-from 2026-01-15 --publisher Handelsblatt',
+        'newscorpus search "Microsoft AND BlackRock" --json | jq -r \'.results[].article_id\'',
+    ],
+    "stats": [
+        "newscorpus stats",
+        "newscorpus stats --corpus ./my-corpus --json",
+    ],
+    "serve": [
+        "newscorpus serve                                   # stdio, as Claude Desktop starts it",
+        "newscorpus serve --transport http --port 8765      # http://127.0.0.1:8765/mcp",
+    ],
+    "install-claude": [
+        "newscorpus install-claude --dry-run                # print the entry, change nothing",
+        "newscorpus install-claude --corpus ~/my-corpus --name my-news",
+    ],
+    "bench": [
+        "newscorpus bench perf --articles 1000 --no-peers",
+    ],
+}
 
 
 def _progress(message: str) -> None:
     print(f"newscorpus: {message}", file=sys.stderr, flush=True)
+
+
+def _style() -> Style:
+    """Colour on stdout only in a terminal and without NO_COLOR."""
+    return Style(use_color(sys.stdout))
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -43,7 +86,11 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     from newscorpus.ingest.run import ingest_paths
 
     settings = _settings(args)
-    report = ingest_paths([Path(p) for p in args.paths], settings.corpus_dir)
+    bar = ProgressBar(sys.stderr, "ingesting", Style(use_color(sys.stderr)))
+    try:
+        report = ingest_paths([Path(p) for p in args.paths], settings.corpus_dir, progress=bar.update)
+    finally:
+        bar.close()
     print(report.render())
     return 0 if report.ok else 1
 
@@ -78,28 +125,40 @@ def cmd_search(args: argparse.Namespace) -> int:
     except QueryError as exc:
         print(f"newscorpus: {exc}", file=sys.stderr)
         return 2
-    print(f"{res.total} article(s) match {res.query!r}")
+    if args.json:
+        print(res.model_dump_json(indent=2))
+        return 0
+    style = _style()
+    print(style(f"{res.total} article(s) match {res.query!r}", "bold"))
     for n, hit in enumerate(res.results, start=1):
         meta = " · ".join(x for x in (hit.publisher, hit.published) if x)
-        print(f"\n{n}. {hit.title}" + (f"  ({meta})" if meta else ""))
-        print(f"   {hit.article_id}  score {hit.score}")
+        print(f"\n{style(f'{n}. {hit.title}', 'bold')}" + (f"  {style(f'({meta})', 'dim')}" if meta else ""))
+        print(f"   {style(hit.article_id, 'cyan')}  {style(f'score {hit.score}', 'dim')}")
         for p in hit.passages:
             body = textwrap.shorten(p.text.replace("\n", " "), width=300, placeholder=" …")
-            print(textwrap.indent(textwrap.fill(f"[{p.passage_id}] {body}", width=100), "   "))
+            lines = textwrap.fill(f"[{p.passage_id}] {body}", width=100).split("\n")
+            marker = f"[{p.passage_id}]"
+            lines[0] = style(marker, "green") + lines[0][len(marker) :]
+            print(textwrap.indent("\n".join(lines), "   "))
     return 0
 
 
 def cmd_stats(args: argparse.Namespace) -> int:
     s = _open(args).stats()
-    print(f"corpus      {s.corpus_dir}")
-    print(f"articles    {s.articles}")
-    print(f"passages    {s.passages}")
-    print(f"entities    {s.entities}")
-    print(f"deals       {s.deals}")
-    print(f"dates       {s.date_from or '?'} … {s.date_to or '?'}")
-    print(f"languages   {', '.join(s.languages) or '?'}")
-    for p in s.publishers:
-        print(f"publisher   {p.publisher} ({p.articles})")
+    if args.json:
+        print(s.model_dump_json(indent=2))
+        return 0
+    rows = [
+        ["corpus", str(s.corpus_dir)],
+        ["articles", str(s.articles)],
+        ["passages", str(s.passages)],
+        ["entities", str(s.entities)],
+        ["deals", str(s.deals)],
+        ["dates", f"{s.date_from or '?'} … {s.date_to or '?'}"],
+        ["languages", ", ".join(s.languages) or "?"],
+        *(["publisher", f"{p.publisher} ({p.articles})"] for p in s.publishers),
+    ]
+    print(table([[f"{key:<10}", value] for key, value in rows], _style()))
     return 0
 
 
@@ -115,6 +174,33 @@ def cmd_serve(args: argparse.Namespace) -> int:
         print(f"newscorpus: {exc}", file=sys.stderr)
         return 2
     return 0
+
+
+def cmd_install_claude(args: argparse.Namespace) -> int:
+    from newscorpus.claude_desktop import InstallError, plan_install, write_config
+
+    try:
+        plan = plan_install(_settings(args).corpus_dir, name=args.name)
+        if args.dry_run:
+            print(plan.snippet())
+            _progress(f"dry run: would write this entry to {plan.config_path}" + _others(plan.other_servers))
+            return 0
+        backup = write_config(plan)
+    except (InstallError, OSError) as exc:
+        print(f"newscorpus: {exc}", file=sys.stderr)
+        return 2
+    print(plan.snippet())
+    if not plan.changed:
+        _progress(f"{plan.config_path} already has this entry; nothing changed")
+        return 0
+    _progress(f"wrote {plan.config_path}" + (f" (previous file backed up to {backup})" if backup else "")
+              + _others(plan.other_servers))
+    _progress("restart Claude Desktop to load the server")
+    return 0
+
+
+def _others(names: list[str]) -> str:
+    return f"; other servers kept: {', '.join(names)}" if names else ""
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -134,7 +220,11 @@ def build_parser() -> argparse.ArgumentParser:
             p.add_argument("--index", metavar="DIR", help=f"index folder (default: ${ENV_INDEX} or the cache)")
         return p
 
-    p = add("ingest", "Normalize raw news files (txt, md, json, jsonl) into the articles/ folder.", index=False)
+    p = add(
+        "ingest",
+        "Normalize raw news files (txt, md, json, jsonl, html pages, rss/atom feeds) into the articles/ folder.",
+        index=False,
+    )
     p.add_argument("paths", nargs="+", metavar="PATH", help="files or folders (folders are read recursively)")
     p.set_defaults(func=cmd_ingest)
 
@@ -149,9 +239,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--date-to", metavar="YYYY-MM-DD")
     p.add_argument("--publisher")
     p.add_argument("--entity", help="only articles mentioning this entity (id, name or alias)")
+    p.add_argument("--json", action="store_true", help="print the result record as JSON (the MCP tool's schema)")
     p.set_defaults(func=cmd_search)
 
     p = add("stats", "Show what the corpus holds.")
+    p.add_argument("--json", action="store_true", help="print the statistics as JSON")
     p.set_defaults(func=cmd_stats)
 
     p = add("serve", "Run the MCP server (stdio for Claude Desktop, or Streamable HTTP).")
@@ -167,6 +259,16 @@ def build_parser() -> argparse.ArgumentParser:
         help="a Host name clients use to reach the server (repeatable; needed when binding 0.0.0.0)",
     )
     p.set_defaults(func=cmd_serve)
+
+    p = add("install-claude", "Add (or update) this server in Claude Desktop's config, keeping a backup.", index=False)
+    p.add_argument("--name", default="newscorpus", help="the server's name in Claude Desktop (default newscorpus)")
+    p.add_argument("--dry-run", action="store_true", help="print the entry and where it would go; change nothing")
+    p.set_defaults(func=cmd_install_claude)
+
+    for name, command in sub.choices.items():
+        if name in EXAMPLES:
+            command.epilog = "examples:\n" + "\n".join(f"  {line}" for line in EXAMPLES[name])
+            command.formatter_class = argparse.RawDescriptionHelpFormatter
     return parser
 
 
@@ -180,6 +282,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BuildError as exc:
         print(f"newscorpus: {exc}", file=sys.stderr)
         return 1
+    except BrokenPipeError:
+        # the reader of a pipe (`| head`) left early: not an error; keep the exit flush from raising again
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
 
 
 if __name__ == "__main__":

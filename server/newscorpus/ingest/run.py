@@ -8,6 +8,7 @@ used is reported and skipped while the rest go on.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from pathlib import Path
 
 from pydantic import BaseModel, Field
@@ -125,14 +126,22 @@ def build_article(doc: RawDocument) -> Article:
     return article.model_copy(update={"id": wanted})
 
 
-def ingest_paths(paths: list[Path], corpus_dir: Path) -> IngestReport:
-    """Ingest files/folders into `corpus_dir/articles`; the report says what happened to each input."""
+FileProgress = Callable[[int, int, str], None]
+
+
+def ingest_paths(paths: list[Path], corpus_dir: Path, progress: FileProgress | None = None) -> IngestReport:
+    """Ingest files/folders into `corpus_dir/articles`; the report says what happened to each input.
+
+    `progress(done, total, path)` is called before each file (for a progress bar); it must not print to stdout.
+    """
     files, missing = expand_paths(paths)
     report = IngestReport(skipped=missing)
     folder = articles_dir(corpus_dir)
     existing = load_articles(corpus_dir)
     by_content = {content_key(a): a.id for a in existing}
-    for path in files:
+    for done, path in enumerate(files):
+        if progress is not None:
+            progress(done, len(files), str(path))
         try:
             result = read_file(path)
         except ReadError as exc:
