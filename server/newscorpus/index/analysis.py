@@ -1,23 +1,283 @@
-"""Text analysis for the search index: German-first, English-aware, the same at index and query time."""
+"""Text analysis for the search index: German-first, English-aware, the same at index and query time.
+
+The chain, in order: tokenize (hyphenated words and decimal numbers stay one token) → split compounds
+(index time only) → normalize numbers → lowercase → drop stop words → fold umlauts/ß/accents → Snowball
+German stem → merge Latin plurals. Every step can be switched off through `AnalysisConfig`, so the
+relevance benchmark can measure what each one is worth.
+
+Compounds are split only when indexing: the index then holds `kirechenzentr`, `ki` and `rechenzentr`
+for `KI-Rechenzentren`, and a query word matches either the whole compound or any part of one. The
+query side adds parts of its own compounds as weighted alternatives (`newscorpus.query.expand`), which
+keeps phrase queries exact.
+
+Whoosh pickles the analyzer into the index schema: the classes here keep only their settings in the
+pickle; stemmer and caches are rebuilt on first use.
+"""
 
 from __future__ import annotations
 
-from whoosh.analysis import Analyzer, LowercaseFilter, RegexTokenizer, StemFilter, StopFilter
+import re
+import unicodedata
+from collections.abc import Iterator
+from functools import lru_cache
+
+from pydantic import BaseModel, ConfigDict
+from whoosh.analysis import Analyzer, Filter, LowercaseFilter, RegexTokenizer, Token
 from whoosh.lang import stopwords_for_language
 
-# Words with digits keep their decimal separators ("12,5", "3.5") so amounts stay one token.
-TOKEN_PATTERN = r"\w+(?:[.,]\d+)*"
+# Plain tokenizer: letters/digits; decimal separators inside numbers stay ("12,5", "3.6").
+PLAIN_TOKEN = r"\w+(?:[.,]\d+)*"
+# With hyphen handling: hyphenated words (`KI-Rechenzentren`, `AI‑Gigafactory`) are one token.
+HYPHEN_TOKEN = r"\w+(?:[.,]\d+)*(?:[-‑]\w+(?:[.,]\d+)*)*"
+HYPHENS = re.compile(r"[-‑]")
+
+# Words that carry no topic in a question, beyond the Snowball stop lists ("which company says…").
+_QUESTION_WORDS = """
+    tell show give find say says said saying mention mentions mentioned describe described report reports
+    reported according article articles text news anything something whether much many kind sort
+    steht stehen sagt sagen gesagt erwähnt erwähnen berichtet berichten laut artikel text gibt geben
+    welche welcher welches welchen welchem wieviel wieviele viele genau eigentlich bitte
+"""
+QUESTION_WORDS = frozenset(_QUESTION_WORDS.split())
+
+_FOLD = str.maketrans({"ß": "ss", "æ": "ae", "ø": "o", "œ": "oe"})
+_TRANSLIT = re.compile(r"(?<!q)ue|ae|oe")
+_THOUSANDS = re.compile(r"^\d{1,3}(?:([.,])\d{3})(?:\1\d{3})*$")
+_DECIMAL = re.compile(r"^\d+,\d+$")
+# A long word is almost surely a compound, so its split needs less evidence from the splitter.
+LONG_WORD = 15
+SPLIT_SCORE = 0.5
+SPLIT_SCORE_LONG = -0.6
+MIN_SPLIT_LEN = 8
+MIN_RECURSE_LEN = 10
 
 
-def text_analyzer() -> Analyzer:
-    """Lowercase, drop German and English stop words, Snowball-stem as German.
+class AnalysisConfig(BaseModel):
+    """Which analysis steps run. The default is what the project ships; `plain()` is bare BM25 input."""
 
-    Stop words of both languages go so that a whole question ranks like its keywords.
+    model_config = ConfigDict(frozen=True)
+
+    stopwords: bool = True
+    folding: bool = True
+    stemming: bool = True
+    plurals: bool = True  # needs stemming: merges Latin plurals after the stemmer
+    hyphens: bool = True
+    decompound: bool = True
+    numbers: bool = True
+
+    @classmethod
+    def plain(cls) -> AnalysisConfig:
+        return cls(**dict.fromkeys(cls.model_fields, False))
+
+
+def fold_word(word: str) -> str:
+    """Umlauts, ß and accents to plain letters; `ue`/`ae`/`oe` spellings too (`Muenchen` = `München`)."""
+    decomposed = unicodedata.normalize("NFKD", word.translate(_FOLD))
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return _TRANSLIT.sub(lambda m: m.group(0)[0], plain)
+
+
+def normalize_number(text: str) -> str:
+    """One form for a number however it is written: `12,5` and `12.5` → `12.5`; `1.000`/`1,000` → `1000`.
+
+    Three digits after a single separator read as thousands (German `1.000`, English `1,000`)."""
+    if _THOUSANDS.match(text):
+        return re.sub(r"[.,]", "", text)
+    if _DECIMAL.match(text):
+        return text.replace(",", ".")
+    return text
+
+
+@lru_cache(maxsize=8)
+def _stemmer(language: str):
+    import Stemmer  # PyStemmer: the C Snowball stemmers
+
+    return Stemmer.Stemmer(language)
+
+
+def stem_word(word: str) -> str:
+    """Snowball German (which also reads `ae`/`oe`/`ue` as umlauts)."""
+    return _stemmer("german").stemWord(word)
+
+
+def merge_plural(stem: str) -> str:
+    """Latin plurals that Snowball leaves apart: Zentrum/Zentren, Konsortium/Konsortien, Firma/Firmen."""
+    if stem.endswith("um") and len(stem) >= 6:
+        return stem[:-2]
+    if stem.endswith("ma") and len(stem) >= 5:
+        return stem[:-1]
+    return stem
+
+
+class Decompounder:
+    """Splits closed German compounds with `split-words` (an n-gram model of German word starts and ends).
+
+    Only capitalized words (nouns) are split, and only when the split scores high enough: the model also
+    offers `Milli|arden`. Splits are applied recursively, so `Rechenzentrumsstandorte` gives
+    `Rechenzentrums`, `Standorte`, `Rechen`, `Zentrums`. The model's table is large (about 370 MB once
+    loaded); it is loaded on the first split and can be released with `release()`.
     """
-    stops = frozenset(stopwords_for_language("de")) | frozenset(stopwords_for_language("en"))
-    return (
-        RegexTokenizer(TOKEN_PATTERN)
-        | LowercaseFilter()
-        | StopFilter(stoplist=stops, minsize=1)
-        | StemFilter(lang="de", cachesize=100_000)
-    )
+
+    def __init__(self) -> None:
+        self._cache: dict[str, tuple[str, ...]] = {}
+        self._splitter = None
+
+    def parts(self, word: str) -> tuple[str, ...]:
+        if len(word) < MIN_SPLIT_LEN or not word[0].isupper() or not word.isalpha():
+            return ()
+        cached = self._cache.get(word)
+        if cached is None:
+            cached = self._cache[word] = tuple(self._split(word))
+        return cached
+
+    def _split(self, word: str) -> Iterator[str]:
+        if self._splitter is None:
+            from split_words import Splitter
+
+            self._splitter = Splitter()
+        score, head, tail = self._splitter.split_compound(word)[0]
+        threshold = SPLIT_SCORE_LONG if len(word) >= LONG_WORD else SPLIT_SCORE
+        if score < threshold or head.lower() == word.lower():
+            return
+        for part in (head, tail):
+            yield part
+            if len(part) >= MIN_RECURSE_LEN:
+                yield from self._split(part)
+
+    def release(self) -> None:
+        """Drop the model table `split-words` keeps in its module; the next split loads it again."""
+        import split_words.splitter as sw
+
+        sw.ngram_probs = None
+        self._splitter = None
+
+    def __getstate__(self) -> dict:
+        return {}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__init__()
+
+
+class CompoundFilter(Filter):
+    """At index time, emit a hyphenated or closed compound whole and in its parts (same position).
+
+    At query time only the whole word goes through; the query expander adds parts as alternatives."""
+
+    def __init__(self, hyphens: bool, decompound: bool) -> None:
+        self.hyphens = hyphens
+        self.decompound = decompound
+        self.decompounder = Decompounder()
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, CompoundFilter) and (self.hyphens, self.decompound) == (
+            other.hyphens,
+            other.decompound,
+        )
+
+    def __hash__(self) -> int:
+        return hash((self.hyphens, self.decompound))
+
+    def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
+        for t in tokens:
+            for text in self._texts(t.text, query=t.mode == "query"):
+                c = t.copy()
+                c.text = text
+                yield c
+
+    def _texts(self, word: str, *, query: bool) -> list[str]:
+        pieces = [p for p in HYPHENS.split(word) if p] if self.hyphens else [word]
+        if len(pieces) > 1 and all(p.isdigit() for p in pieces):
+            return pieces  # `75-100` is a range, not a compound
+        if len(pieces) > 1:
+            whole = "".join(pieces)
+            if query:
+                return [whole]
+            return [whole, *(x for p in pieces for x in self._word(p))]
+        return [word] if query else self._word(word)
+
+    def _word(self, word: str) -> list[str]:
+        return [word, *self.decompounder.parts(word)] if self.decompound else [word]
+
+
+class NumberFilter(Filter):
+    def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
+        for t in tokens:
+            if t.text[:1].isdigit():
+                t.text = normalize_number(t.text)
+            yield t
+
+
+class StopWordFilter(Filter):
+    """Drops stop words and closes the gaps they leave, so phrases read across them; the parts of a
+    compound keep sharing their word's position."""
+
+    def __init__(self, stoplist: frozenset[str]) -> None:
+        self.stoplist = stoplist
+
+    def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
+        last, pos = None, -1
+        for t in tokens:
+            if t.text in self.stoplist:
+                continue
+            if t.positions:
+                if t.pos != last:
+                    last, pos = t.pos, pos + 1
+                t.pos = pos
+            yield t
+
+
+class FoldFilter(Filter):
+    def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
+        for t in tokens:
+            t.text = fold_word(t.text)
+            yield t
+
+
+class GermanStemFilter(Filter):
+    """Snowball German via PyStemmer; with `plurals`, Latin plurals are merged with their singular."""
+
+    is_morph = True
+
+    def __init__(self, plurals: bool) -> None:
+        self.plurals = plurals
+
+    def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
+        stem = _stemmer("german").stemWord
+        for t in tokens:
+            if not t.stopped and not t.text[:1].isdigit():
+                t.text = merge_plural(stem(t.text)) if self.plurals else stem(t.text)
+            yield t
+
+
+def stop_words() -> frozenset[str]:
+    return frozenset(stopwords_for_language("de")) | frozenset(stopwords_for_language("en")) | QUESTION_WORDS
+
+
+def text_analyzer(config: AnalysisConfig | None = None) -> Analyzer:
+    """The analyzer for passage and deal text under `config` (default: everything on)."""
+    config = config or AnalysisConfig()
+    chain = RegexTokenizer(HYPHEN_TOKEN if config.hyphens else PLAIN_TOKEN)
+    if config.hyphens or config.decompound:
+        chain = chain | CompoundFilter(config.hyphens, config.decompound)
+    if config.numbers:
+        chain = chain | NumberFilter()
+    chain = chain | LowercaseFilter()
+    if config.stopwords:
+        chain = chain | StopWordFilter(stop_words())
+    if config.folding:
+        chain = chain | FoldFilter()
+    if config.stemming:
+        chain = chain | GermanStemFilter(config.plurals)
+    return chain
+
+
+def analyze(text: str, config: AnalysisConfig | None = None, *, mode: str = "index") -> list[str]:
+    """The terms `text` becomes under `config` (for tests and the query expander)."""
+    return [t.text for t in text_analyzer(config)(text, mode=mode)]
+
+
+def release_models(analyzer: Analyzer) -> None:
+    """Free the decompounding model an analyzer loaded (after an index build)."""
+    for item in getattr(analyzer, "items", [analyzer]):
+        if isinstance(item, CompoundFilter):
+            item.decompounder.release()

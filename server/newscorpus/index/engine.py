@@ -27,10 +27,44 @@ class Hit(BaseModel):
     score: float
 
 
+class Alternative(BaseModel):
+    """Other words for one part of a query (a translation, an entity's other name, an amount's German
+    form); all its words must match, and its score counts `weight` times."""
+
+    model_config = ConfigDict(frozen=True)
+
+    text: str
+    weight: float = 1.0
+    source: str = ""
+
+
+class QueryPart(BaseModel):
+    """Some words of the query as the user wrote them, with their alternatives; the best one counts."""
+
+    model_config = ConfigDict(frozen=True)
+
+    text: str
+    alternatives: tuple[Alternative, ...] = ()
+
+
+class ExpandedQuery(BaseModel):
+    """A query with its expansions, built on the query side so every engine receives the same thing.
+
+    Without `parts` the engine searches `text` as written (with its syntax); with them, it scores each
+    part by its best alternative and ranks passages matching more parts higher."""
+
+    model_config = ConfigDict(frozen=True)
+
+    text: str
+    parts: tuple[QueryPart, ...] = ()
+
+
 class SearchIndex(Protocol):
     """An opened index. Safe to share between concurrent callers."""
 
-    def search_passages(self, query: str, *, article_ids: frozenset[str] | None = None) -> list[Hit]:
+    def search_passages(
+        self, query: str | ExpandedQuery, *, article_ids: frozenset[str] | None = None
+    ) -> list[Hit]:
         """Every passage matching `query`, best first; `article_ids` restricts to those articles."""
         ...
 

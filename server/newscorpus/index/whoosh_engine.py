@@ -15,11 +15,11 @@ from pathlib import Path
 from whoosh import index as windex
 from whoosh import qparser, scoring
 from whoosh.fields import ID, STORED, TEXT, Schema
-from whoosh.query import AndNot, Not, NullQuery, Or, Query
+from whoosh.query import And, AndNot, DisjunctionMax, Not, NullQuery, Or, Query, Term
 from whoosh.searching import Searcher
 
-from newscorpus.index.analysis import text_analyzer
-from newscorpus.index.engine import Hit, Progress
+from newscorpus.index.analysis import AnalysisConfig, release_models, text_analyzer
+from newscorpus.index.engine import ExpandedQuery, Hit, Progress
 from newscorpus.models import KnowledgeBase
 
 log = logging.getLogger(__name__)
@@ -32,8 +32,15 @@ PASSAGE_FIELDS = ("text", "title")
 DEAL_FIELDS = ("title", "summary", "parties", "evidence")
 
 
-def _passage_schema() -> Schema:
-    analyzer = text_analyzer()
+# With passage ranking, a title match lifts the article but does not pick its passages: a passage that
+# matches only through the title ranks after every passage whose own text matches.
+TITLE_WEIGHT = 0.5
+TITLE_ONLY_WEIGHT = 0.01
+COORD = 0.9  # bonus for matching more of the query's words (Whoosh's OrGroup factor)
+
+
+def _passage_schema(config: AnalysisConfig) -> Schema:
+    analyzer = text_analyzer(config)
     return Schema(
         passage_id=ID(stored=True, unique=True),
         article_id=ID(stored=True),
@@ -47,8 +54,8 @@ def _passage_schema() -> Schema:
     )
 
 
-def _deal_schema() -> Schema:
-    analyzer = text_analyzer()
+def _deal_schema(config: AnalysisConfig) -> Schema:
+    analyzer = text_analyzer(config)
     return Schema(
         deal_id=ID(stored=True, unique=True),
         title=TEXT(analyzer=analyzer, field_boost=2.0),
@@ -78,10 +85,28 @@ def _passage_docs(kb: KnowledgeBase, article_ids: set[str] | None = None):
 
 
 class WhooshBuilder:
+    """Builds and opens Whoosh indexes. `analysis` decides how text is indexed; `passage_ranking` how the
+    opened index ranks passages; `keep_models` keeps the decompounding model loaded between builds."""
+
     name = "whoosh"
 
+    def __init__(
+        self, analysis: AnalysisConfig | None = None, *, passage_ranking: bool = True, keep_models: bool = False
+    ) -> None:
+        self.analysis = analysis or AnalysisConfig()
+        self.passage_ranking = passage_ranking
+        self.keep_models = keep_models
+
     def build(self, kb: KnowledgeBase, folder: Path, progress: Progress) -> None:
-        passages = windex.create_in(str(folder), _passage_schema(), indexname=PASSAGES)
+        schema = _passage_schema(self.analysis)
+        try:
+            self._build(kb, folder, progress, schema)
+        finally:
+            if not self.keep_models:
+                release_models(schema["text"].analyzer)
+
+    def _build(self, kb: KnowledgeBase, folder: Path, progress: Progress, schema: Schema) -> None:
+        passages = windex.create_in(str(folder), schema, indexname=PASSAGES)
         writer = passages.writer()
         total = sum(1 for _ in _passage_docs(kb))
         for n, doc in enumerate(_passage_docs(kb), start=1):
@@ -89,7 +114,7 @@ class WhooshBuilder:
             if n % 2000 == 0:
                 progress(f"indexed {n}/{total} passages")
         writer.commit()
-        deals = windex.create_in(str(folder), _deal_schema(), indexname=DEALS)
+        deals = windex.create_in(str(folder), _deal_schema(self.analysis), indexname=DEALS)
         writer = deals.writer()
         for deal in kb.deals:
             writer.add_document(
@@ -106,40 +131,61 @@ class WhooshBuilder:
     def add(self, kb: KnowledgeBase, article_ids: Sequence[str], folder: Path) -> None:
         passages = windex.open_dir(str(folder), indexname=PASSAGES)
         writer = passages.writer()
-        for doc in _passage_docs(kb, set(article_ids)):
-            writer.add_document(**doc)
-        writer.commit()
+        try:
+            for doc in _passage_docs(kb, set(article_ids)):
+                writer.add_document(**doc)
+            writer.commit()
+        finally:
+            if not self.keep_models:
+                release_models(passages.schema["text"].analyzer)
 
     def open(self, folder: Path) -> WhooshIndex:
-        return WhooshIndex(folder)
+        return WhooshIndex(folder, passage_ranking=self.passage_ranking)
 
 
 class WhooshIndex:
     """An opened pair of Whoosh indexes; one searcher each, shared under a lock (searchers are not
     thread-safe while reading postings)."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, *, passage_ranking: bool = True) -> None:
         self._passages = windex.open_dir(str(folder), indexname=PASSAGES)
         self._deals = windex.open_dir(str(folder), indexname=DEALS)
         weighting = scoring.BM25F()
         self._passage_searcher: Searcher = self._passages.searcher(weighting=weighting)
         self._deal_searcher: Searcher = self._deals.searcher(weighting=weighting)
-        self._passage_parser = _parser(PASSAGE_FIELDS, self._passages.schema)
+        self._passage_ranking = passage_ranking
+        schema = self._passages.schema
+        self._passage_parsers = (
+            {("text",): _parser(("text",), schema), ("title",): _parser(("title",), schema)}
+            if passage_ranking
+            else {PASSAGE_FIELDS: _parser(PASSAGE_FIELDS, schema)}
+        )
         self._deal_parser = _parser(DEAL_FIELDS, self._deals.schema)
         self._lock = threading.Lock()
 
-    def search_passages(self, query: str, *, article_ids: frozenset[str] | None = None) -> list[Hit]:
-        q = _parse(self._passage_parser, query)
-        if q is None:
-            return []
+    def search_passages(
+        self, query: str | ExpandedQuery, *, article_ids: frozenset[str] | None = None
+    ) -> list[Hit]:
+        expanded = query if isinstance(query, ExpandedQuery) else ExpandedQuery(text=query)
+        queries = {
+            fields: _build(parser, expanded, fields, self._passages.schema)
+            for fields, parser in self._passage_parsers.items()
+        }
+        scores: dict[str, list[float]] = {}
         with self._lock:
-            results = self._passage_searcher.search(q, limit=None)
-            hits = [
-                Hit(key=r["passage_id"], score=round(r.score, 6))
-                for r in results
-                if article_ids is None or r["article_id"] in article_ids
-            ]
+            for n, q in enumerate(queries.values()):
+                if q is None:
+                    continue
+                for r in self._passage_searcher.search(q, limit=None):
+                    if article_ids is None or r["article_id"] in article_ids:
+                        scores.setdefault(r["passage_id"], [0.0, 0.0])[n] = r.score
+        hits = [Hit(key=key, score=round(self._combine(*s), 6)) for key, s in scores.items()]
         return sorted(hits, key=lambda h: (-h.score, h.key))
+
+    def _combine(self, text: float, title: float) -> float:
+        if not self._passage_ranking:
+            return text
+        return text + TITLE_WEIGHT * title if text > 0 else TITLE_ONLY_WEIGHT * title
 
     def search_deals(self, query: str) -> list[Hit]:
         q = _parse(self._deal_parser, query)
@@ -152,6 +198,43 @@ class WhooshIndex:
     def close(self) -> None:
         self._passage_searcher.close()
         self._deal_searcher.close()
+
+
+def _build(
+    parser: qparser.QueryParser, expanded: ExpandedQuery, fields: Sequence[str], schema: Schema
+) -> Query | None:
+    """The Whoosh query for an expanded query on `fields`: each part scores by its best alternative."""
+    if not expanded.parts:
+        return _parse(parser, expanded.text)
+    parts = []
+    for part in expanded.parts:
+        options = [q for q in [_words(part.text, fields, schema, all_words=False)] if q is not None]
+        for alt in part.alternatives:
+            q = _words(alt.text, fields, schema, all_words=True)
+            if q is not None:
+                options.append(q.with_boost(alt.weight))
+        if options:
+            parts.append(options[0] if len(options) == 1 else DisjunctionMax(options))
+    if not parts:
+        return None
+    return parts[0] if len(parts) == 1 else Or(parts, scale=COORD)
+
+
+def _words(text: str, fields: Sequence[str], schema: Schema, *, all_words: bool) -> Query | None:
+    """`text` analyzed as the index analyzes it, as terms on each field: all of them, or any of them."""
+    per_field = []
+    for field in fields:
+        terms = list(dict.fromkeys(t.text for t in schema[field].analyzer(text, mode="query")))
+        if not terms:
+            continue
+        leaves = [Term(field, t) for t in terms]
+        if len(leaves) == 1:
+            per_field.append(leaves[0])
+        else:
+            per_field.append(And(leaves) if all_words else Or(leaves, scale=COORD))
+    if not per_field:
+        return None
+    return per_field[0] if len(per_field) == 1 else Or(per_field)
 
 
 def _parser(fields: Sequence[str], schema: Schema) -> qparser.QueryParser:

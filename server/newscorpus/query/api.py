@@ -14,11 +14,11 @@ from typing import Any, Literal
 
 from newscorpus.config import Settings
 from newscorpus.index.build import load_knowledge, open_index
-from newscorpus.index.engine import EngineBuilder, SearchIndex
-from newscorpus.index.whoosh_engine import WhooshBuilder
+from newscorpus.index.engine import EngineBuilder, Hit, SearchIndex
 from newscorpus.models import DEAL_TYPES, ENTITY_TYPES, Article, Deal, Entity, KnowledgeBase, Passage
 from newscorpus.query.cursor import Cursors
 from newscorpus.query.errors import NotFoundError, QueryError, closest
+from newscorpus.query.expand import QueryExpander, load_glossary
 from newscorpus.query.limits import check_dates, check_id, check_text
 from newscorpus.query.results import (
     ArticleDetail,
@@ -39,6 +39,7 @@ from newscorpus.query.results import (
     RelatedEntity,
     SearchResults,
 )
+from newscorpus.query.search_config import SearchConfig
 from newscorpus.query.text import fold, sentence_with
 
 MAX_QUERY_CHARS = 1000
@@ -76,10 +77,16 @@ def _paged(items: list, offset: int, limit: int) -> tuple[list, int | None]:
 class CorpusQuery:
     """Read-only access to one built corpus. Thread-safe; open once and share."""
 
-    def __init__(self, settings: Settings, kb: KnowledgeBase, index: SearchIndex) -> None:
+    def __init__(
+        self, settings: Settings, kb: KnowledgeBase, index: SearchIndex, search: SearchConfig | None = None
+    ) -> None:
         self.settings = settings
         self.kb = kb
         self._index = index
+        search = search or SearchConfig()
+        self._expander = QueryExpander(
+            load_glossary(settings.annotations_dir), kb.entities, search.analysis(), search.expansion()
+        )
         self._cursors = Cursors(kb.fingerprint)
         self.articles: dict[str, Article] = {a.id: a for a in kb.articles}
         self.passages: dict[str, Passage] = {}
@@ -114,12 +121,15 @@ class CorpusQuery:
         *,
         progress: Callable[[str], None] | None = None,
         engine: EngineBuilder | None = None,
+        search: SearchConfig | None = None,
     ) -> CorpusQuery:
-        """Open the corpus's index, building it first when it is missing, stale or damaged."""
-        engine = engine or WhooshBuilder()
+        """Open the corpus's index, building it first when it is missing, stale or damaged. `search`
+        switches retrieval features (default: all on); `engine` must have built the index that way."""
+        search = search or SearchConfig()
+        opener = engine or search.engine()
         return open_index(
             settings,
-            lambda folder: cls(settings, load_knowledge(folder), engine.open(folder)),
+            lambda folder: cls(settings, load_knowledge(folder), opener.open(folder), search),
             progress=progress or (lambda _m: None),
         )
 
@@ -198,7 +208,7 @@ class CorpusQuery:
         offset = self._cursors.decode(cursor, params)
 
         allowed = self._article_filter(date_from, date_to, publisher, entity)
-        hits = self._index.search_passages(query, article_ids=allowed)
+        hits = self.rank_passages(query, article_ids=allowed)
         by_article: dict[str, list[tuple[float, str]]] = defaultdict(list)
         for hit in hits:
             by_article[self.passages[hit.key].article_id].append((hit.score, hit.key))
@@ -225,6 +235,10 @@ class CorpusQuery:
             results=results,
             next_cursor=self._cursors.encode(nxt, params) if nxt is not None else None,
         )
+
+    def rank_passages(self, query: str, *, article_ids: frozenset[str] | None = None) -> list[Hit]:
+        """Every passage matching `query` (expanded: translations, entity names, amounts), best first."""
+        return self._index.search_passages(self._expander.expand(query), article_ids=article_ids)
 
     def _article_filter(
         self, date_from: str | None, date_to: str | None, publisher: str | None, entity: str | None
