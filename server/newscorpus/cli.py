@@ -176,6 +176,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_bench_relevance(args: argparse.Namespace) -> int:
+    from newscorpus.bench.relevance import run_command
+
+    print(run_command(_settings(args), progress=_progress), end="")
+    return 0
+
+
 def cmd_install_claude(args: argparse.Namespace) -> int:
     from newscorpus.claude_desktop import InstallError, plan_install, write_config
 
@@ -264,6 +271,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--name", default="newscorpus", help="the server's name in Claude Desktop (default newscorpus)")
     p.add_argument("--dry-run", action="store_true", help="print the entry and where it would go; change nothing")
     p.set_defaults(func=cmd_install_claude)
+
+    bench = sub.add_parser("bench", help="Benchmarks that print figures (they never change your corpus or index).",
+                           description="Benchmarks that print figures (they never change your corpus or index).")
+    bench_sub = bench.add_subparsers(dest="bench_command", required=True, metavar="BENCHMARK")
+    p = bench_sub.add_parser(
+        "relevance", help="Search quality on corpus/eval/relevance.yaml: baseline, default and feature ablation.",
+        description="Rank passages for the judged queries of the corpus's eval/relevance.yaml with plain BM25, "
+        "the default configuration and the default with each feature off (one temporary index each); print "
+        "recall@1, recall@5, MRR@10 and nDCG@10 per language and style as Markdown.",
+    )
+    p.add_argument("--corpus", metavar="DIR", help=f"corpus folder (default: ${ENV_CORPUS} or the bundled one)")
+    p.set_defaults(func=cmd_bench_relevance)
 
     for name, command in sub.choices.items():
         if name in EXAMPLES:
