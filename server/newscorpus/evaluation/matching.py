@@ -130,6 +130,11 @@ def cited_ids(answer: str) -> list[str]:
     return list(seen)
 
 
+def without_citations(answer: str) -> str:
+    """The answer with its `[passage_id]` citations removed, so ids and their dates never count as content."""
+    return _BRACKETS.sub(lambda m: "" if PASSAGE_ID.search(m.group(1)) else m.group(0), answer)
+
+
 def passage_ids_in(text: str) -> set[str]:
     """Every passage id mentioned anywhere in `text` (a tool result's text or JSON)."""
     return set(PASSAGE_ID.findall(text))

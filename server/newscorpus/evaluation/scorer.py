@@ -12,12 +12,13 @@ from __future__ import annotations
 import statistics
 from collections.abc import Iterable, Mapping
 
-from newscorpus.evaluation.matching import abstains, cited_ids, contains_any, position
+from newscorpus.evaluation.matching import abstains, cited_ids, contains_any, position, without_citations
 from newscorpus.evaluation.questions import KINDS, Question
 from newscorpus.evaluation.records import QuestionResult, QuestionScore, Summary, ToolCall
 
 
 def answer_correct(question: Question, answer: str) -> bool:
+    answer = without_citations(answer)
     if question.kind == "unanswerable":
         return abstains(answer)
     if not all(contains_any(answer, alternatives) for alternatives in question.requirements):
@@ -58,7 +59,7 @@ def score_answer(
     gold_reached = [next(pid for pid in group if pid in seen) for group in question.gold_groups if seen & set(group)]
     return QuestionScore(
         correct=answer_correct(question, answer),
-        abstained=abstains(answer),
+        abstained=abstains(without_citations(answer)),
         citations=citations,
         invalid_citations=invalid,
         citation_valid=(not invalid) if citations else None,
