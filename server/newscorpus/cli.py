@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from newscorpus import __version__
-from newscorpus.config import ENV_CORPUS, ENV_INDEX, Settings
+from newscorpus.config import BUNDLED_CORPUS, ENV_CORPUS, ENV_INDEX, Settings
 from newscorpus.terminal import ProgressBar, Style, table, use_color
 
 EPILOG = f"""\
@@ -59,6 +59,11 @@ EXAMPLES: dict[str, list[str]] = {
         "newscorpus serve                                   # stdio, as Claude Desktop starts it",
         "newscorpus serve --transport http --port 8765      # http://127.0.0.1:8765/mcp",
     ],
+    "eval": [
+        "newscorpus eval                                   # baseline agent over stdio, report in ./eval-results",
+        "newscorpus eval --transport http --kind unanswerable --out /tmp/eval",
+        "newscorpus eval --agent mypackage.agents:MyAgent",
+    ],
     "install-claude": [
         "newscorpus install-claude --dry-run                # print the entry, change nothing",
         "newscorpus install-claude --corpus ~/my-corpus --name my-news",
@@ -67,6 +72,8 @@ EXAMPLES: dict[str, list[str]] = {
         "newscorpus bench perf --articles 1000 --no-peers",
     ],
 }
+
+DEFAULT_QUESTIONS_FILE = BUNDLED_CORPUS / "eval" / "questions.yaml"
 
 
 def _progress(message: str) -> None:
@@ -210,6 +217,24 @@ def _others(names: list[str]) -> str:
     return f"; other servers kept: {', '.join(names)}" if names else ""
 
 
+def cmd_eval(args: argparse.Namespace) -> int:
+    from newscorpus.evaluation.command import EVAL_ERRORS, evaluate
+    from newscorpus.evaluation.report import console_summary
+
+    try:
+        run, json_path, md_path = evaluate(
+            questions_file=Path(args.questions), agent_name=args.agent, transport=args.transport,
+            out_dir=Path(args.out), corpus=args.corpus, index=args.index, url=args.url,
+            ids=args.question or None, kinds=args.kind or None, progress=_progress,
+        )
+    except EVAL_ERRORS as exc:
+        print(f"newscorpus: {exc}", file=sys.stderr)
+        return 2
+    print(console_summary(run))
+    print(f"\nresults: {json_path}\nreport:  {md_path}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="newscorpus",
@@ -283,6 +308,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--corpus", metavar="DIR", help=f"corpus folder (default: ${ENV_CORPUS} or the bundled one)")
     p.set_defaults(func=cmd_bench_relevance)
+
+    p = add("eval", "Run an agent over a question set against the MCP server and score its answers and citations.")
+    p.add_argument("--questions", metavar="FILE", default=str(DEFAULT_QUESTIONS_FILE),
+                   help="question set (default: the bundled corpus/eval/questions.yaml)")
+    p.add_argument("--agent", default="baseline", metavar="NAME",
+                   help="baseline (built in, no model) or package.module:attribute (default baseline)")
+    p.add_argument("--transport", choices=["stdio", "http"], default="stdio",
+                   help="start `newscorpus serve` over stdio or Streamable HTTP (default stdio)")
+    p.add_argument("--url", help="connect to a running server at this MCP endpoint instead of starting one")
+    p.add_argument("--out", metavar="DIR", default="eval-results", help="where results.json and report.md go")
+    p.add_argument("--question", action="append", default=[], metavar="ID", help="only this question (repeatable)")
+    p.add_argument("--kind", action="append", default=[], help="only questions of this kind (repeatable)")
+    p.set_defaults(func=cmd_eval)
 
     for name, command in sub.choices.items():
         if name in EXAMPLES:
