@@ -37,6 +37,7 @@ _QUESTION_WORDS = """
     reported according article articles text news anything something whether much many kind sort
     steht stehen sagt sagen gesagt erwähnt erwähnen berichtet berichten laut artikel text gibt geben
     welche welcher welches welchen welchem wieviel wieviele viele genau eigentlich bitte
+    wer wen wem wessen was wann wo wohin woher warum wieso weshalb wie womit wofür wodurch
 """
 QUESTION_WORDS = frozenset(_QUESTION_WORDS.split())
 

@@ -1,0 +1,89 @@
+"""The search analyzer on the issue's examples: folding, stemming, plurals, compounds, numbers, stop words."""
+
+from __future__ import annotations
+
+import pytest
+
+from newscorpus.index.analysis import AnalysisConfig, analyze
+
+
+def terms(text: str) -> set[str]:
+    return set(analyze(text))
+
+
+def query_terms(text: str) -> list[str]:
+    return analyze(text, mode="query")
+
+
+@pytest.mark.parametrize(("a", "b"), [("München", "Muenchen"), ("Börsenwert", "Boersenwert"), ("Straße", "Strasse")])
+def test_umlaut_and_sharp_s_spellings_meet(a: str, b: str) -> None:
+    assert query_terms(a) == query_terms(b)
+
+
+@pytest.mark.parametrize(("singular", "plural"), [("Rechenzentrum", "Rechenzentren"), ("Konsortium", "Konsortien"),
+                                                  ("Firma", "Firmen"), ("Milliarde", "Milliarden")])
+def test_singular_and_plural_meet(singular: str, plural: str) -> None:
+    assert query_terms(singular) == query_terms(plural)
+
+
+def test_hyphenated_compound_is_indexed_whole_and_in_parts() -> None:
+    indexed = terms("KI-Rechenzentren")
+    assert set(query_terms("KI-Rechenzentren")) <= indexed
+    assert set(query_terms("Rechenzentrum")) <= indexed
+    assert set(query_terms("KI")) <= indexed
+
+
+@pytest.mark.parametrize(
+    ("compound", "parts"),
+    [
+        ("Energieinfrastruktur", ["Energie", "Infrastruktur"]),
+        ("Rechenzentrumsstandorte", ["Rechenzentrum", "Standort"]),
+        ("Gemeinschaftsunternehmen", ["Gemeinschaft", "Unternehmen"]),
+        ("Stromerzeugung", ["Strom", "Erzeugung"]),
+        ("Kernenergie", ["Kern", "Energie"]),
+        ("Fusionskraftwerk", ["Fusion", "Kraftwerk"]),
+    ],
+)
+def test_closed_compounds_are_split(compound: str, parts: list[str]) -> None:
+    indexed = terms(compound)
+    for part in parts:
+        assert set(query_terms(part)) <= indexed, part
+
+
+def test_low_scoring_splits_are_refused() -> None:
+    # The splitter's best guess for Milliarden is Milli|arden; the threshold must reject it.
+    assert terms("Milliarden") == set(query_terms("Milliarden"))
+    # Lower-case words (verbs, adjectives) are never split: offenbart is not Offen|Bart.
+    assert terms("offenbart") == set(query_terms("offenbart"))
+
+
+def test_queries_are_not_decompounded() -> None:
+    assert query_terms("Energieinfrastruktur") == ["energieinfrastruktur"]
+
+
+@pytest.mark.parametrize(("a", "b"), [("12,5 Milliarden", "12.5 Milliarden"), ("75–100 GW", "75-100 GW"),
+                                      ("1.000 Stellen", "1,000 Stellen")])
+def test_number_forms_meet(a: str, b: str) -> None:
+    assert query_terms(a) == query_terms(b)
+
+
+def test_a_question_keeps_only_its_keywords() -> None:
+    assert query_terms("Wer hat das Gemeinschaftsunternehmen gegründet?") == query_terms(
+        "Gemeinschaftsunternehmen gegründet"
+    )
+    assert query_terms("Which company did Alibaba found the joint venture with?") == query_terms(
+        "company Alibaba found joint venture"
+    )
+
+
+def test_plain_configuration_only_lowercases() -> None:
+    plain = AnalysisConfig.plain()
+    assert analyze("Die KI-Rechenzentren in München", plain) == ["die", "ki", "rechenzentren", "in", "münchen"]
+
+
+def test_phrase_positions_survive_compound_parts() -> None:
+    from newscorpus.index.analysis import text_analyzer
+
+    tokens = [(t.text, t.pos) for t in text_analyzer()("eine European Sovereign Cloud", positions=True)]
+    positions = {text: pos for text, pos in tokens}
+    assert positions["european"] + 1 == positions["sovereign"] and positions["sovereign"] + 1 == positions["cloud"]
