@@ -21,11 +21,9 @@ def answer_correct(question: Question, answer: str) -> bool:
     answer = without_citations(answer)
     if question.kind == "unanswerable":
         return abstains(answer)
-    if not all(contains_any(answer, alternatives) for alternatives in question.requirements):
-        return False
     if question.options:
         return _first_option(question, answer) == _gold_option(question)
-    return True
+    return all(contains_any(answer, alternatives) for alternatives in question.requirements)
 
 
 def _first_option(question: Question, answer: str) -> int | None:
