@@ -55,6 +55,16 @@ def evaluate(
                     questions_file=questions_file, progress=progress,
                 )
 
-        run = anyio.run(main)
+        try:
+            run = anyio.run(main)
+        except BaseExceptionGroup as group:  # the client's task group wraps what the run raised
+            raise _only_error(group) from None
     json_path, md_path = write_report(run, out_dir)
     return run, json_path, md_path
+
+
+def _only_error(group: BaseExceptionGroup) -> BaseException:
+    """The single error inside nested exception groups, or the group itself when there are several."""
+    while len(group.exceptions) == 1 and isinstance(group.exceptions[0], BaseExceptionGroup):
+        group = group.exceptions[0]
+    return group.exceptions[0] if len(group.exceptions) == 1 else group
