@@ -183,6 +183,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_bench_perf(args: argparse.Namespace) -> int:
+    from newscorpus.bench.perf_command import run_perf_command
+
+    return run_perf_command(args, progress=_progress)
+
+
 def cmd_bench_relevance(args: argparse.Namespace) -> int:
     from newscorpus.bench.relevance import run_command
 
@@ -300,6 +306,20 @@ def build_parser() -> argparse.ArgumentParser:
     bench = sub.add_parser("bench", help="Benchmarks that print figures (they never change your corpus or index).",
                            description="Benchmarks that print figures (they never change your corpus or index).")
     bench_sub = bench.add_subparsers(dest="bench_command", required=True, metavar="BENCHMARK")
+    p = bench_sub.add_parser(
+        "perf", help="Build, update, start and query generated corpora of N articles; compare with peer engines.",
+        description="Build, update, start and query generated corpora of N articles (deterministic German "
+        "news-like text); compare with SQLite FTS5, and tantivy and bm25s when installed.",
+    )
+    p.add_argument("--articles", type=int, action="append", metavar="N",
+                   help="corpus size, repeatable (default: 1000 and 10000)")
+    p.add_argument("--workdir", metavar="DIR", help="where corpora and indexes go (default: a temp folder, removed)")
+    p.add_argument("--queries", type=int, default=200, help="calls per tool and latency figure (default 200)")
+    p.add_argument("--cold-starts", type=int, default=3, help="server cold starts to time (default 3)")
+    p.add_argument("--no-peers", action="store_true", help="skip the peer engines")
+    p.add_argument("--json", metavar="FILE", help="also write the figures as JSON")
+    p.set_defaults(func=cmd_bench_perf)
+
     p = bench_sub.add_parser(
         "relevance", help="Search quality on corpus/eval/relevance.yaml: baseline, default and feature ablation.",
         description="Rank passages for the judged queries of the corpus's eval/relevance.yaml with plain BM25, "
