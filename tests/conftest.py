@@ -41,3 +41,35 @@ def corpus_query(corpus_settings: Settings) -> Iterator[CorpusQuery]:
     query = CorpusQuery.open(corpus_settings)
     yield query
     query.close()
+
+
+CLIENTS_DIR = REPO_ROOT / "clients"
+
+
+@pytest.fixture(scope="session")
+def node_clients() -> Path:
+    """`clients/` with its pinned Node packages (MCP Inspector, TypeScript SDK, mcpb) installed by `npm ci`.
+
+    `npm ci` runs when the lockfile changed since the last install (a stamp in node_modules), under a file
+    lock so parallel test sessions do not install over each other. Missing Node/npm fails, never skips.
+    """
+    import fcntl
+    import hashlib
+    import shutil
+    import subprocess
+
+    node, npm = shutil.which("node"), shutil.which("npm")
+    if not node or not npm:
+        pytest.fail("Node.js 20+ and npm are needed for the third-party client tests (clients/): install them")
+    lock_hash = hashlib.sha256((CLIENTS_DIR / "package-lock.json").read_bytes()).hexdigest()
+    stamp = CLIENTS_DIR / "node_modules" / ".newscorpus-lock-sha256"
+    with (CLIENTS_DIR / ".npm-ci.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not stamp.exists() or stamp.read_text() != lock_hash:
+            done = subprocess.run(
+                [npm, "ci", "--no-audit", "--no-fund"], cwd=CLIENTS_DIR, capture_output=True, text=True, timeout=900
+            )
+            if done.returncode != 0:
+                pytest.fail(f"`npm ci` in {CLIENTS_DIR} failed:\n{done.stdout}\n{done.stderr}")
+            stamp.write_text(lock_hash)
+    return CLIENTS_DIR
