@@ -116,10 +116,18 @@ class _Candidate:
         return {p.entity_id for p in self.parties}
 
 
+# One pattern that matches exactly when some cue matches: a leading `\w*` cannot decide whether a cue
+# occurs, and without it the scan is linear. Most sentences have no cue and are rejected by it alone.
+_LEADING_WORD_CHARS = re.compile(r"(^|\||\(\?:)\\w\*")
+_ANY_CUE = re.compile("|".join("(?:" + _LEADING_WORD_CHARS.sub(r"\1", rx.pattern) + ")" for rx, _, _ in CUES), _I)
+
+
 def _cues(text: str) -> tuple[dict[DealType, float], int, str]:
     """Cue scores per deal type, and position and wording of the first cue."""
     scores: dict[DealType, float] = {}
     first, word = len(text), ""
+    if not _ANY_CUE.search(text):
+        return scores, first, word
     for rx, dtype, weight in CUES:
         for m in rx.finditer(text):
             scores[dtype] = scores.get(dtype, 0) + weight

@@ -61,6 +61,32 @@ class _Label:
     pattern: re.Pattern[str]
 
 
+_WORD = re.compile(r"\w+")
+
+
+class _LabelIndex:
+    """Labels by the first word they start with, so a passage is matched only against the labels whose
+    first word it contains (with or without a genitive s): the same matches as trying every label, without
+    a pass over the text per label, which grows with the corpus as rules find more names."""
+
+    def __init__(self, labels: list[tuple[str, _Label]]) -> None:
+        self._labels = [lab for _, lab in labels]
+        self._by_word: dict[str, list[int]] = {}
+        self._always: list[int] = []
+        for i, (text, _) in enumerate(labels):
+            first = _WORD.match(text.lower())
+            if first is None:
+                self._always.append(i)
+            else:
+                self._by_word.setdefault(first.group(0), []).append(i)
+
+    def candidates(self, text: str) -> list[_Label]:
+        words = set(_WORD.findall(text.lower()))
+        words |= {w[:-1] for w in words if w.endswith("s")}
+        found = {i for w in words for i in self._by_word.get(w, ())}
+        return [self._labels[i] for i in sorted(found.union(self._always))]
+
+
 def _match_labels(text: str, labels: list[_Label], taken: list[tuple[int, int]]) -> list[Span]:
     """Longest-first, leftmost, non-overlapping matches that do not touch already taken ranges."""
     found: list[Span] = []
@@ -228,12 +254,12 @@ def find_entities(articles: list[Article], gazetteer: Gazetteer) -> EntityResult
 
     gaz_ids = _unique_ids((e.name, e.id) for e in gazetteer.entities)
     known = {label.casefold() for e in gazetteer.entities for label in (e.name, *e.aliases)}
-    gaz_labels = [
-        _Label(eid, e.type, _label_pattern(label))
+    gaz_labels = _LabelIndex([
+        (label, _Label(eid, e.type, _label_pattern(label)))
         for eid, e in zip(gaz_ids, gazetteer.entities, strict=True)
         for label in dict.fromkeys((e.name, *e.aliases))
-    ]
-    gaz_spans = {p.passage_id: _match_labels(p.text, gaz_labels, []) for p in passages}
+    ])
+    gaz_spans = {p.passage_id: _match_labels(p.text, gaz_labels.candidates(p.text), []) for p in passages}
 
     # Rule candidates that no gazetteer name covers become new entities, keyed by their casefolded name.
     rule_names: dict[str, tuple[str, EntityType]] = {}
@@ -252,10 +278,10 @@ def find_entities(articles: list[Article], gazetteer: Gazetteer) -> EntityResult
             rid += "-r"
         taken_ids.add(rid)
         rule_ids.append(rid)
-    rule_labels = [
-        _Label(rid, etype, _label_pattern(name))
+    rule_labels = _LabelIndex([
+        (name, _Label(rid, etype, _label_pattern(name)))
         for rid, (name, etype) in zip(rule_ids, rule_list, strict=True)
-    ]
+    ])
     # A person found by a rule is also mentioned by surname alone in the articles that name them in full.
     surnames = {
         rid: name.split()[-1]
@@ -267,7 +293,9 @@ def find_entities(articles: list[Article], gazetteer: Gazetteer) -> EntityResult
     for a in articles:
         aps = a.passages()
         first = {
-            p.passage_id: _match_labels(p.text, rule_labels, [(s.start, s.end) for s in gaz_spans[p.passage_id]])
+            p.passage_id: _match_labels(
+                p.text, rule_labels.candidates(p.text), [(s.start, s.end) for s in gaz_spans[p.passage_id]]
+            )
             for p in aps
         }
         named = {s.entity_id for v in first.values() for s in v if s.entity_id in surnames}
@@ -284,12 +312,13 @@ def find_entities(articles: list[Article], gazetteer: Gazetteer) -> EntityResult
 
     article_of = {p.passage_id: p.article_id for p in passages}
     mentions: dict[str, list[Mention]] = {}
+    seen: set[tuple[str, str, str]] = set()
     for p in passages:
         for s in spans[p.passage_id]:
             lst = mentions.setdefault(s.entity_id, [])
-            m = Mention(passage_id=p.passage_id, article_id=article_of[p.passage_id], surface=s.surface)
-            if m not in lst:
-                lst.append(m)
+            if (s.entity_id, p.passage_id, s.surface) not in seen:
+                seen.add((s.entity_id, p.passage_id, s.surface))
+                lst.append(Mention(passage_id=p.passage_id, article_id=article_of[p.passage_id], surface=s.surface))
 
     entities = [
         Entity(
