@@ -19,9 +19,8 @@ from pathlib import Path
 
 from newscorpus.config import Settings
 from newscorpus.index.build import live_build, load_knowledge
-from newscorpus.index.engine import EngineBuilder
-from newscorpus.index.whoosh_engine import WhooshBuilder
 from newscorpus.query.api import CorpusQuery
+from newscorpus.query.search_config import SearchConfig
 
 log = logging.getLogger(__name__)
 
@@ -29,17 +28,18 @@ log = logging.getLogger(__name__)
 class LiveCorpus:
     """Holds the open `CorpusQuery` of the live build; thread-safe."""
 
-    def __init__(self, settings: Settings, query: CorpusQuery, engine: EngineBuilder | None = None) -> None:
+    def __init__(self, settings: Settings, query: CorpusQuery, search: SearchConfig | None = None) -> None:
         self.settings = settings
         self._query = query
-        self._engine = engine or WhooshBuilder()
+        self._search = search or SearchConfig()
         self._folder = live_build(settings.index_dir)
         self._failed: Path | None = None
         self._swap = threading.Lock()
 
     @classmethod
     def open(cls, settings: Settings, progress: Callable[[str], None] | None = None) -> LiveCorpus:
-        return cls(settings, CorpusQuery.open(settings, progress=progress))
+        search = SearchConfig()
+        return cls(settings, CorpusQuery.open(settings, progress=progress, search=search), search)
 
     def current(self) -> CorpusQuery:
         """The query over the newest live build; opens it first if CURRENT moved since the last call.
@@ -58,7 +58,9 @@ class LiveCorpus:
 
     def _open(self, folder: Path) -> None:
         try:
-            query = CorpusQuery(self.settings, load_knowledge(folder), self._engine.open(folder))
+            # Opened as CorpusQuery.open opens a build, with the same search configuration.
+            index = self._search.engine().open(folder)
+            query = CorpusQuery(self.settings, load_knowledge(folder), index, self._search)
         except Exception:  # a broken new build must not take the server down: keep answering from the old one
             log.exception("cannot open the new index build %s; still serving %s", folder, self._folder)
             self._failed = folder
