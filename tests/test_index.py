@@ -54,8 +54,10 @@ def test_index_is_built_once_and_rebuilt_only_on_change(corpus_copy: Settings) -
     annotations.write_text(annotations.read_text(encoding="utf-8") + "\n", encoding="utf-8")
     assert not is_fresh(corpus_copy)
     second = ensure_index(corpus_copy, progress=messages.append)
-    assert second != first and not first.exists()
+    assert second != first and first.exists(), "the replaced build stays for processes still reading it"
     assert any("changed" in m for m in messages)
+    third = ensure_index(corpus_copy, rebuild=True)
+    assert third.exists() and second.exists() and not first.exists()
 
 
 def test_failed_build_keeps_the_previous_index_live(corpus_copy: Settings) -> None:

@@ -224,8 +224,11 @@ def build_index(
 
 
 def _make_live(index_dir: Path, folder: Path) -> None:
-    """Point CURRENT at `folder` in one atomic rename, then drop older builds and leftovers of killed ones
-    (safe: the caller holds the build lock, and open indexes keep their files readable on POSIX)."""
+    """Point CURRENT at `folder` in one atomic rename, then drop leftovers of killed builds and every
+    build but the new one and the one it replaces: processes still reading the replaced build (a server
+    finishing a call before it switches, an engine that rereads its table of contents) keep working.
+    Safe because the caller holds the build lock."""
+    previous = live_build(index_dir)
     pointer = index_dir / f"{CURRENT}.{uuid.uuid4().hex[:8]}"
     try:
         with pointer.open("w", encoding="utf-8") as fh:
@@ -236,8 +239,9 @@ def _make_live(index_dir: Path, folder: Path) -> None:
     finally:
         pointer.unlink(missing_ok=True)
     _fsync(index_dir)
+    keep = {folder.name, previous.name if previous else ""}
     for old in index_dir.iterdir():
-        if old.name == folder.name:
+        if old.name in keep:
             continue
         if old.is_dir() and old.name.startswith(("b-", "tmp-")):
             shutil.rmtree(old, ignore_errors=True)
