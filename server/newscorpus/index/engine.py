@@ -68,6 +68,12 @@ class SearchIndex(Protocol):
         """Every passage matching `query`, best first; `article_ids` restricts to those articles."""
         ...
 
+    def passage_scores(
+        self, query: str | ExpandedQuery, *, article_ids: frozenset[str] | None = None
+    ) -> list[tuple[str, float]]:
+        """`search_passages` as plain (passage id, score) pairs: no record per hit on the hot path."""
+        ...
+
     def search_deals(self, query: str) -> list[Hit]:
         """Every deal whose title, summary, parties or evidence match `query`, best first."""
         ...

@@ -150,9 +150,10 @@ class WhooshIndex:
     def __init__(self, folder: Path, *, passage_ranking: bool = True) -> None:
         self._passages = windex.open_dir(str(folder), indexname=PASSAGES)
         self._deals = windex.open_dir(str(folder), indexname=DEALS)
-        weighting = scoring.BM25F()
-        self._passage_searcher: Searcher = self._passages.searcher(weighting=weighting)
-        self._deal_searcher: Searcher = self._deals.searcher(weighting=weighting)
+        self._passage_searcher: Searcher = self._passages.searcher(weighting=_LengthCachedBM25F())
+        self._deal_searcher: Searcher = self._deals.searcher(weighting=_LengthCachedBM25F())
+        self._passage_keys = _DocKeys(self._passage_searcher, ("passage_id", "article_id"))
+        self._deal_keys = _DocKeys(self._deal_searcher, ("deal_id",))
         self._passage_ranking = passage_ranking
         schema = self._passages.schema
         self._passage_parsers = (
@@ -166,6 +167,11 @@ class WhooshIndex:
     def search_passages(
         self, query: str | ExpandedQuery, *, article_ids: frozenset[str] | None = None
     ) -> list[Hit]:
+        return [Hit(key=key, score=score) for key, score in self.passage_scores(query, article_ids=article_ids)]
+
+    def passage_scores(
+        self, query: str | ExpandedQuery, *, article_ids: frozenset[str] | None = None
+    ) -> list[tuple[str, float]]:
         expanded = query if isinstance(query, ExpandedQuery) else ExpandedQuery(text=query)
         queries = {
             fields: _build(parser, expanded, fields, self._passages.schema)
@@ -176,11 +182,14 @@ class WhooshIndex:
             for n, q in enumerate(queries.values()):
                 if q is None:
                     continue
-                for r in self._passage_searcher.search(q, limit=None):
-                    if article_ids is None or r["article_id"] in article_ids:
-                        scores.setdefault(r["passage_id"], [0.0, 0.0])[n] = r.score
-        hits = [Hit(key=key, score=round(self._combine(*s), 6)) for key, s in scores.items()]
-        return sorted(hits, key=lambda h: (-h.score, h.key))
+                for score, docnum in self._passage_searcher.search(q, limit=None).top_n:
+                    passage_id, article_id = self._passage_keys[docnum]
+                    if article_ids is None or article_id in article_ids:
+                        scores.setdefault(passage_id, [0.0, 0.0])[n] = score
+        combine = self._combine
+        ranked = [(key, round(combine(text, title), 6)) for key, (text, title) in scores.items()]
+        ranked.sort(key=lambda ks: (-ks[1], ks[0]))
+        return ranked
 
     def _combine(self, text: float, title: float) -> float:
         if not self._passage_ranking:
@@ -192,12 +201,54 @@ class WhooshIndex:
         if q is None:
             return []
         with self._lock:
-            hits = [Hit(key=r["deal_id"], score=round(r.score, 6)) for r in self._deal_searcher.search(q, limit=None)]
+            hits = [
+                Hit.model_construct(key=self._deal_keys[docnum][0], score=round(score, 6))
+                for score, docnum in self._deal_searcher.search(q, limit=None).top_n
+            ]
         return sorted(hits, key=lambda h: (-h.score, h.key))
 
     def close(self) -> None:
         self._passage_searcher.close()
         self._deal_searcher.close()
+
+
+class _LengthCachedBM25F(scoring.BM25F):
+    """Whoosh's BM25F, reading each document's field length from a list filled once per (segment, field)
+    instead of from the lengths column on every scored posting. Same formula, same inputs: same scores.
+    One instance per searcher; the lists live as long as it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._lengths: dict[tuple[int, str], list[int]] = {}
+
+    def scorer(self, searcher, fieldname, text, qf=1):
+        s = super().scorer(searcher, fieldname, text, qf=qf)
+        if isinstance(s, scoring.BM25FScorer):
+            key = (id(searcher.reader()), fieldname)
+            lengths = self._lengths.get(key)
+            if lengths is None:
+                reader = searcher.reader()
+                lengths = self._lengths[key] = [
+                    reader.doc_field_length(d, fieldname, 1) for d in range(reader.doc_count_all())
+                ]
+            s.dfl = lengths.__getitem__
+        return s
+
+
+class _DocKeys:
+    """Stored ids by document number, read from the index once per document and then kept: a search
+    with thousands of hits does no stored-field reads after the first queries."""
+
+    def __init__(self, searcher: Searcher, fields: tuple[str, ...]) -> None:
+        self._searcher, self._fields = searcher, fields
+        self._keys: dict[int, tuple[str, ...]] = {}
+
+    def __getitem__(self, docnum: int) -> tuple[str, ...]:
+        keys = self._keys.get(docnum)
+        if keys is None:
+            stored = self._searcher.stored_fields(docnum)
+            keys = self._keys[docnum] = tuple(stored[f] for f in self._fields)
+        return keys
 
 
 def _build(

@@ -208,10 +208,11 @@ class CorpusQuery:
         offset = self._cursors.decode(cursor, params)
 
         allowed = self._article_filter(date_from, date_to, publisher, entity)
-        hits = self.rank_passages(query, article_ids=allowed)
+        scored_passages = self._index.passage_scores(self._expander.expand(query), article_ids=allowed)
         by_article: dict[str, list[tuple[float, str]]] = defaultdict(list)
-        for hit in hits:
-            by_article[self.passages[hit.key].article_id].append((hit.score, hit.key))
+        passages = self.passages
+        for key, score in scored_passages:
+            by_article[passages[key].article_id].append((score, key))
         ranked = sorted(by_article.items(), key=lambda kv: (-max(s for s, _ in kv[1]), kv[0]))
         page, nxt = _paged(ranked, offset, limit)
         results = []
