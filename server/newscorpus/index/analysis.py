@@ -51,6 +51,8 @@ SPLIT_SCORE = 0.5
 SPLIT_SCORE_LONG = -0.6
 MIN_SPLIT_LEN = 8
 MIN_RECURSE_LEN = 10
+# Per-filter word caches are emptied at this size, so a long-running server's memory stays bounded.
+MAX_CACHED_WORDS = 200_000
 
 
 class AnalysisConfig(BaseModel):
@@ -110,6 +112,27 @@ def merge_plural(stem: str) -> str:
     return stem
 
 
+class WordCache(dict):
+    """One analysis step's result per distinct word, owned by one filter instance (so by one analyzer:
+    one build, or one opened index). A build analyzes the same words again and again (every passage
+    repeats its article's title); each is worked out once. Not part of the analyzer's identity: ignored by
+    equality and pickled empty into the index schema."""
+
+    def __reduce__(self):
+        return (WordCache, ())
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, WordCache)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def remember(self, word: str, value):
+        if len(self) >= MAX_CACHED_WORDS:
+            self.clear()
+        self[word] = value
+        return value
+
+
 class Decompounder:
     """Splits closed German compounds with `split-words` (an n-gram model of German word starts and ends).
 
@@ -121,6 +144,7 @@ class Decompounder:
 
     def __init__(self) -> None:
         self._cache: dict[str, tuple[str, ...]] = {}
+        self._splits: dict[str, tuple[str, ...]] = {}  # recursive splits, parts included
         self._splitter = None
 
     def parts(self, word: str) -> tuple[str, ...]:
@@ -128,10 +152,17 @@ class Decompounder:
             return ()
         cached = self._cache.get(word)
         if cached is None:
-            cached = self._cache[word] = tuple(self._split(word))
+            cached = self._cache[word] = self._split(word)
         return cached
 
-    def _split(self, word: str) -> Iterator[str]:
+    def _split(self, word: str) -> tuple[str, ...]:
+        """The parts of `word`, recursively; one model call per distinct word or part."""
+        parts = self._splits.get(word)
+        if parts is None:
+            parts = self._splits[word] = tuple(self._split_uncached(word))
+        return parts
+
+    def _split_uncached(self, word: str) -> Iterator[str]:
         if self._splitter is None:
             from split_words import Splitter
 
@@ -151,6 +182,7 @@ class Decompounder:
 
         sw.ngram_probs = None
         self._splitter = None
+        self._cache, self._splits = {}, {}
 
     def __getstate__(self) -> dict:
         return {}
@@ -168,6 +200,11 @@ class CompoundFilter(Filter):
         self.hyphens = hyphens
         self.decompound = decompound
         self.decompounder = Decompounder()
+        self.cache = WordCache()
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self.cache = WordCache()
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, CompoundFilter) and (self.hyphens, self.decompound) == (
@@ -179,8 +216,14 @@ class CompoundFilter(Filter):
         return hash((self.hyphens, self.decompound))
 
     def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
+        cache = self.cache
         for t in tokens:
-            for text in self._texts(t.text, query=t.mode == "query"):
+            query = t.mode == "query"
+            key = ("q:" if query else "i:") + t.text
+            texts = cache.get(key)
+            if texts is None:
+                texts = cache.remember(key, tuple(self._texts(t.text, query=query)))
+            for text in texts:
                 c = t.copy()
                 c.text = text
                 yield c
@@ -228,9 +271,18 @@ class StopWordFilter(Filter):
 
 
 class FoldFilter(Filter):
+    def __init__(self) -> None:
+        self.cache = WordCache()
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self.cache = WordCache()
+
     def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
+        cache = self.cache
         for t in tokens:
-            t.text = fold_word(t.text)
+            folded = cache.get(t.text)
+            t.text = folded if folded is not None else cache.remember(t.text, fold_word(t.text))
             yield t
 
 
@@ -241,12 +293,21 @@ class GermanStemFilter(Filter):
 
     def __init__(self, plurals: bool) -> None:
         self.plurals = plurals
+        self.cache = WordCache()
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self.cache = WordCache()
 
     def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
         stem = _stemmer("german").stemWord
+        cache = self.cache
         for t in tokens:
             if not t.stopped and not t.text[:1].isdigit():
-                t.text = merge_plural(stem(t.text)) if self.plurals else stem(t.text)
+                stemmed = cache.get(t.text)
+                if stemmed is None:
+                    stemmed = cache.remember(t.text, merge_plural(stem(t.text)) if self.plurals else stem(t.text))
+                t.text = stemmed
             yield t
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from whoosh import index as windex
 from whoosh import qparser, scoring
+from whoosh.analysis import Analyzer
 from whoosh.fields import ID, STORED, TEXT, Schema
 from whoosh.query import And, AndNot, DisjunctionMax, Not, NullQuery, Or, Query, Term
 from whoosh.searching import Searcher
@@ -39,8 +40,7 @@ TITLE_ONLY_WEIGHT = 0.01
 COORD = 0.9  # bonus for matching more of the query's words (Whoosh's OrGroup factor)
 
 
-def _passage_schema(config: AnalysisConfig) -> Schema:
-    analyzer = text_analyzer(config)
+def _passage_schema(analyzer: Analyzer) -> Schema:
     return Schema(
         passage_id=ID(stored=True, unique=True),
         article_id=ID(stored=True),
@@ -54,8 +54,7 @@ def _passage_schema(config: AnalysisConfig) -> Schema:
     )
 
 
-def _deal_schema(config: AnalysisConfig) -> Schema:
-    analyzer = text_analyzer(config)
+def _deal_schema(analyzer: Analyzer) -> Schema:
     return Schema(
         deal_id=ID(stored=True, unique=True),
         title=TEXT(analyzer=analyzer, field_boost=2.0),
@@ -98,7 +97,8 @@ class WhooshBuilder:
         self.keep_models = keep_models
 
     def build(self, kb: KnowledgeBase, folder: Path, progress: Progress) -> None:
-        schema = _passage_schema(self.analysis)
+        # One analyzer for both indexes, so its word caches (compound splits, stems) serve the deals too.
+        schema = _passage_schema(text_analyzer(self.analysis))
         try:
             self._build(kb, folder, progress, schema)
         finally:
@@ -114,7 +114,7 @@ class WhooshBuilder:
             if n % 2000 == 0:
                 progress(f"indexed {n}/{total} passages")
         writer.commit()
-        deals = windex.create_in(str(folder), _deal_schema(self.analysis), indexname=DEALS)
+        deals = windex.create_in(str(folder), _deal_schema(schema["text"].analyzer), indexname=DEALS)
         writer = deals.writer()
         for deal in kb.deals:
             writer.add_document(
