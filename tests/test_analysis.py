@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import pickle
+
 import pytest
 
-from newscorpus.index.analysis import AnalysisConfig, analyze
+from newscorpus.index.analysis import AnalysisConfig, analyze, text_analyzer
 
 
 def terms(text: str) -> set[str]:
@@ -87,3 +89,25 @@ def test_phrase_positions_survive_compound_parts() -> None:
     tokens = [(t.text, t.pos) for t in text_analyzer()("eine European Sovereign Cloud", positions=True)]
     positions = {text: pos for text, pos in tokens}
     assert positions["european"] + 1 == positions["sovereign"] and positions["sovereign"] + 1 == positions["cloud"]
+
+
+def test_word_caches_give_the_same_terms_and_are_pickled_empty() -> None:
+    analyzer = text_analyzer()
+    text = "Die KI-Rechenzentren der Rechenzentrumsbetreiber in München: 12,5 Milliarden"
+    first = [t.text for t in analyzer(text)]
+    again = [t.text for t in analyzer(text)]
+    reopened = pickle.loads(pickle.dumps(analyzer))
+    assert first == again == [t.text for t in reopened(text)] == analyze(text)
+    assert all(not getattr(f, "cache", {}) for f in pickle.loads(pickle.dumps(analyzer)).items)
+    assert reopened == analyzer
+
+
+def test_filters_pickled_without_a_cache_still_analyze() -> None:
+    """An index built before the word caches existed holds filters without one."""
+    analyzer = text_analyzer()
+    for f in analyzer.items:
+        f.__dict__.pop("cache", None)
+    old = pickle.loads(pickle.dumps(analyzer))
+    assert [t.text for t in old("Rechenzentren in München", mode="query")] == analyze(
+        "Rechenzentren in München", mode="query"
+    )

@@ -133,6 +133,14 @@ class WordCache(dict):
         return value
 
 
+def word_cache(owner: object) -> WordCache:
+    """`owner`'s word cache; one is added to a filter unpickled from an index built before it had one."""
+    cache = owner.__dict__.get("cache")
+    if cache is None:
+        cache = owner.cache = WordCache()  # type: ignore[attr-defined]
+    return cache
+
+
 class Decompounder:
     """Splits closed German compounds with `split-words` (an n-gram model of German word starts and ends).
 
@@ -202,10 +210,6 @@ class CompoundFilter(Filter):
         self.decompounder = Decompounder()
         self.cache = WordCache()
 
-    def __setstate__(self, state: dict) -> None:
-        self.__dict__.update(state)
-        self.cache = WordCache()
-
     def __eq__(self, other: object) -> bool:
         return isinstance(other, CompoundFilter) and (self.hyphens, self.decompound) == (
             other.hyphens,
@@ -216,7 +220,7 @@ class CompoundFilter(Filter):
         return hash((self.hyphens, self.decompound))
 
     def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
-        cache = self.cache
+        cache = word_cache(self)
         for t in tokens:
             query = t.mode == "query"
             key = ("q:" if query else "i:") + t.text
@@ -274,12 +278,8 @@ class FoldFilter(Filter):
     def __init__(self) -> None:
         self.cache = WordCache()
 
-    def __setstate__(self, state: dict) -> None:
-        self.__dict__.update(state)
-        self.cache = WordCache()
-
     def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
-        cache = self.cache
+        cache = word_cache(self)
         for t in tokens:
             folded = cache.get(t.text)
             t.text = folded if folded is not None else cache.remember(t.text, fold_word(t.text))
@@ -295,13 +295,9 @@ class GermanStemFilter(Filter):
         self.plurals = plurals
         self.cache = WordCache()
 
-    def __setstate__(self, state: dict) -> None:
-        self.__dict__.update(state)
-        self.cache = WordCache()
-
     def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
         stem = _stemmer("german").stemWord
-        cache = self.cache
+        cache = word_cache(self)
         for t in tokens:
             if not t.stopped and not t.text[:1].isdigit():
                 stemmed = cache.get(t.text)
