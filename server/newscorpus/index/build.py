@@ -30,6 +30,7 @@ from newscorpus import __version__
 from newscorpus.config import Settings, pause_point
 from newscorpus.extract.pipeline import build_knowledge
 from newscorpus.index.engine import EngineBuilder, Progress
+from newscorpus.index.stat_record import recall, remember, stat_signature
 from newscorpus.index.whoosh_engine import WhooshBuilder
 from newscorpus.ingest.store import load_articles
 from newscorpus.models import KnowledgeBase
@@ -41,6 +42,8 @@ CURRENT = "CURRENT"
 MANIFEST = "manifest.json"
 KNOWLEDGE = "knowledge.json"
 LOCK = ".build.lock"
+FINGERPRINT_RECORD = ".fingerprint.json"  # in the index folder: the corpus fingerprint by stat data
+VERIFIED_RECORD = ".verified.json"  # in a build folder: its files passed their checksums in this stat state
 _PACKAGE_DIR = Path(__file__).resolve().parents[1]
 
 T = TypeVar("T")
@@ -60,20 +63,41 @@ class BuildError(RuntimeError):
     """The corpus cannot be built (bad annotations, unreadable articles); the message says why."""
 
 
+def _corpus_files(settings: Settings) -> list[Path]:
+    files: list[Path] = []
+    for folder in (settings.articles_dir, settings.annotations_dir):
+        if folder.is_dir():
+            # Hidden files are skipped: they are never read (e.g. the temp file of an interrupted ingest).
+            files += sorted(p for p in folder.rglob("*") if p.is_file() and not p.name.startswith("."))
+    return files
+
+
 def corpus_fingerprint(settings: Settings) -> str:
     """Hash of everything a build reads: article files, annotations, and the code that turns them into
     an index. Same corpus and same code give the same fingerprint on any machine."""
     h = hashlib.sha256(f"format={INDEX_FORMAT};version={__version__}".encode())
-    for folder in (settings.articles_dir, settings.annotations_dir):
-        if folder.is_dir():
-            # Hidden files are skipped: they are never read (e.g. the temp file of an interrupted ingest).
-            files = (p for p in folder.rglob("*") if p.is_file() and not p.name.startswith("."))
-            for path in sorted(files):
-                h.update(path.relative_to(settings.corpus_dir).as_posix().encode() + b"\0")
-                h.update(path.read_bytes() + b"\0")
+    for path in _corpus_files(settings):
+        h.update(path.relative_to(settings.corpus_dir).as_posix().encode() + b"\0")
+        h.update(path.read_bytes() + b"\0")
     for path in sorted(_PACKAGE_DIR.rglob("*.py")):
         h.update(path.relative_to(_PACKAGE_DIR).as_posix().encode() + b"\0" + path.read_bytes())
     return h.hexdigest()
+
+
+def current_fingerprint(settings: Settings) -> str:
+    """`corpus_fingerprint`, reading the files only when their stat data changed since it was last
+    worked out for this index folder (a start with an unchanged corpus reads no article)."""
+    try:
+        files = [*_corpus_files(settings), *sorted(_PACKAGE_DIR.rglob("*.py"))]
+        signature, newest = stat_signature(files)
+    except OSError:
+        return corpus_fingerprint(settings)
+    record = settings.index_dir / FINGERPRINT_RECORD
+    fingerprint = recall(record, signature)
+    if fingerprint is None:
+        fingerprint = corpus_fingerprint(settings)
+        remember(record, signature, newest, fingerprint)
+    return fingerprint
 
 
 def live_build(index_dir: Path) -> Path | None:
@@ -103,13 +127,31 @@ def _sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def damage(folder: Path) -> str | None:
-    """Why the build in `folder` cannot be trusted (unreadable manifest, missing or altered file), or None."""
+def damage(folder: Path, *, trust_unchanged: bool = False) -> str | None:
+    """Why the build in `folder` cannot be trusted (unreadable manifest, missing or altered file), or None.
+
+    With `trust_unchanged`, files whose stat data is as it was when they last passed are not hashed
+    again (a start reads no index file twice); `newscorpus index` and the tests check everything."""
     manifest = read_manifest(folder)
     if manifest is None:
         return f"{MANIFEST} is missing or unreadable"
     if not manifest.files:
         return f"{MANIFEST} lists no file checksums (older index format)"
+    signature = newest = None
+    if trust_unchanged:
+        try:
+            signature, newest = stat_signature([folder / MANIFEST, *(folder / n for n in sorted(manifest.files))])
+        except OSError:
+            signature = None
+        if signature is not None and recall(folder / VERIFIED_RECORD, signature) == "intact":
+            return None
+    problem = _checksum_problem(folder, manifest)
+    if problem is None and signature is not None and newest is not None:
+        remember(folder / VERIFIED_RECORD, signature, newest, "intact")
+    return problem
+
+
+def _checksum_problem(folder: Path, manifest: Manifest) -> str | None:
     for name, digest in sorted(manifest.files.items()):
         path = folder / name
         try:
@@ -120,14 +162,19 @@ def damage(folder: Path) -> str | None:
     return None
 
 
-def _fresh(folder: Path | None, fingerprint: str) -> bool:
+def _fresh(folder: Path | None, fingerprint: str, *, trust_unchanged: bool = True) -> bool:
     manifest = read_manifest(folder) if folder else None
-    return folder is not None and manifest is not None and manifest.fingerprint == fingerprint and not damage(folder)
+    return (
+        folder is not None
+        and manifest is not None
+        and manifest.fingerprint == fingerprint
+        and not damage(folder, trust_unchanged=trust_unchanged)
+    )
 
 
 def is_fresh(settings: Settings, fingerprint: str | None = None) -> bool:
-    """Whether the live build is of this corpus and intact."""
-    return _fresh(live_build(settings.index_dir), fingerprint or corpus_fingerprint(settings))
+    """Whether the live build is of this corpus and intact (every file read and checked)."""
+    return _fresh(live_build(settings.index_dir), fingerprint or corpus_fingerprint(settings), trust_unchanged=False)
 
 
 @contextlib.contextmanager
@@ -251,7 +298,7 @@ def _make_live(index_dir: Path, folder: Path) -> None:
 
 def ensure_index(settings: Settings, *, progress: Progress = lambda _msg: None, rebuild: bool = False) -> Path:
     """The live build folder, building it first when missing, stale, damaged, or `rebuild` is set."""
-    fingerprint = corpus_fingerprint(settings)
+    fingerprint = current_fingerprint(settings)
     folder = live_build(settings.index_dir)
     if not rebuild and folder is not None and _fresh(folder, fingerprint):
         return folder

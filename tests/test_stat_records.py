@@ -1,0 +1,74 @@
+"""Fast starts reuse the corpus fingerprint and the checksum verdict while the files' stat data is
+unchanged, and still notice every edit, including one that keeps a file's size."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from newscorpus.config import BUNDLED_CORPUS, Settings
+from newscorpus.index import stat_record
+from newscorpus.index.build import (
+    FINGERPRINT_RECORD,
+    VERIFIED_RECORD,
+    corpus_fingerprint,
+    current_fingerprint,
+    damage,
+    ensure_index,
+)
+
+
+@pytest.fixture
+def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
+    """A copy of the bundled corpus; records are written even for files changed a moment ago."""
+    monkeypatch.setattr(stat_record, "RACY_NS", 0)
+    shutil.copytree(BUNDLED_CORPUS / "articles", tmp_path / "corpus" / "articles")
+    shutil.copytree(BUNDLED_CORPUS / "annotations", tmp_path / "corpus" / "annotations")
+    return Settings.resolve(corpus=tmp_path / "corpus", index=tmp_path / "index")
+
+
+def _same_size_edit(path: Path) -> None:
+    data = bytearray(path.read_bytes())
+    middle = len(data) // 2
+    data[middle] = ord("x") if data[middle] != ord("x") else ord("y")
+    path.write_bytes(bytes(data))
+
+
+def test_fingerprint_record_is_reused_and_tracks_a_same_size_edit(settings: Settings) -> None:
+    folder = ensure_index(settings)  # the first fingerprint comes before the index folder exists
+    assert current_fingerprint(settings) == corpus_fingerprint(settings)
+    assert (settings.index_dir / FINGERPRINT_RECORD).is_file()
+    assert current_fingerprint(settings) == corpus_fingerprint(settings)
+    assert ensure_index(settings) == folder
+
+    _same_size_edit(sorted(settings.articles_dir.glob("*.md"))[0])
+    assert current_fingerprint(settings) == corpus_fingerprint(settings)
+    messages: list[str] = []
+    assert ensure_index(settings, progress=messages.append) != folder
+    assert any("changed" in m for m in messages), messages
+
+
+def test_verified_build_is_trusted_until_a_file_changes(settings: Settings) -> None:
+    folder = ensure_index(settings)
+    assert damage(folder, trust_unchanged=True) is None
+    assert (folder / VERIFIED_RECORD).is_file()
+    assert damage(folder, trust_unchanged=True) is None
+
+    segment = next(folder.glob("passages_*.seg"))
+    _same_size_edit(segment)
+    assert damage(folder, trust_unchanged=True) == f"{segment.name} does not match its checksum"
+    messages: list[str] = []
+    rebuilt = ensure_index(settings, progress=messages.append)
+    assert rebuilt != folder and damage(rebuilt) is None
+    assert any("damaged" in m for m in messages), messages
+
+
+def test_unreadable_or_foreign_records_are_ignored(settings: Settings) -> None:
+    folder = ensure_index(settings)
+    (settings.index_dir / FINGERPRINT_RECORD).write_text("{not json", encoding="utf-8")
+    (folder / VERIFIED_RECORD).write_text('{"signature": "other", "value": "intact"}', encoding="utf-8")
+    assert current_fingerprint(settings) == corpus_fingerprint(settings)
+    (folder / "knowledge.json").write_text('{"fingerprint": ', encoding="utf-8")
+    assert damage(folder, trust_unchanged=True) == "knowledge.json does not match its checksum"
