@@ -68,6 +68,12 @@ def _in_range(date: str, date_from: str | None, date_to: str | None) -> bool:
     return not (date_to and date[: len(date_to)] > date_to)
 
 
+def _similar(a: str, b: str) -> bool:
+    """difflib ratio ≥ 0.8; its cheap upper bounds reject most pairs before the full comparison."""
+    m = SequenceMatcher(None, a, b)
+    return m.real_quick_ratio() >= 0.8 and m.quick_ratio() >= 0.8 and m.ratio() >= 0.8
+
+
 def _paged(items: list, offset: int, limit: int) -> tuple[list, int | None]:
     page = items[offset : offset + limit]
     nxt = offset + limit
@@ -96,6 +102,11 @@ class CorpusQuery:
             self._article_passages[article.id] = ps
             self.passages.update((p.passage_id, p) for p in ps)
         self.entities: dict[str, Entity] = {e.entity_id: e for e in kb.entities}
+        # Folded names and their words per entity, for list_entities' name matching.
+        self._folded_names: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = {
+            e.entity_id: tuple((n, tuple(n.split())) for n in (fold(name) for name in (e.name, *e.aliases)))
+            for e in kb.entities
+        }
         self.deals: dict[str, Deal] = {d.deal_id: d for d in kb.deals}
         self._entity_keys: dict[str, list[str]] = defaultdict(list)
         for e in kb.entities:
@@ -353,7 +364,8 @@ class CorpusQuery:
         if type is not None:
             candidates = [e for e in candidates if e.type == type]
         if query:
-            scored = [(s, e) for e in candidates if (s := self._name_score(fold(query), e)) > 0]
+            key = fold(query)
+            scored = [(s, e) for e in candidates if (s := self._name_score(key, e)) > 0]
             ordered = [e for _, e in sorted(scored, key=lambda se: (-se[0], -len(se[1].mentions), se[1].entity_id))]
         else:
             ordered = sorted(candidates, key=lambda e: (-len(e.mentions), e.name.casefold(), e.entity_id))
@@ -364,22 +376,21 @@ class CorpusQuery:
             next_cursor=self._cursors.encode(nxt, params) if nxt is not None else None,
         )
 
-    @staticmethod
-    def _name_score(key: str, e: Entity) -> float:
+    def _name_score(self, key: str, e: Entity) -> float:
         """3 exact, 2 prefix of the name or of a word in it, 1 fuzzy (typos), 0 no match."""
         if not key:
             return 0
         best = 0.0
-        for name in (e.name, *e.aliases):
-            n = fold(name)
+        names = self._folded_names.get(e.entity_id)
+        if names is None:
+            names = tuple((n, tuple(n.split())) for n in (fold(name) for name in (e.name, *e.aliases)))
+        for n, words in names:
             if n == key:
                 return 3
             if n.startswith(key) or f" {key}" in f" {n}":
                 best = max(best, 2)
-            elif SequenceMatcher(None, key, n).ratio() >= 0.8 or any(
-                SequenceMatcher(None, key, w).ratio() >= 0.8 for w in n.split()
-            ):
-                best = max(best, 1)
+            elif best < 1 and (_similar(key, n) or any(_similar(key, w) for w in words)):
+                best = 1
         return best
 
     def get_entity(self, entity: str) -> EntityDetail:
