@@ -212,25 +212,36 @@ class WhooshIndex:
         self._deal_searcher.close()
 
 
+class _FieldLengths(dict):
+    """One field's length per document of one segment, read from the lengths column on first use only
+    (a first search does not read the lengths of documents it does not match)."""
+
+    def __init__(self, reader, fieldname: str) -> None:
+        super().__init__()
+        self._reader, self._fieldname = reader, fieldname
+
+    def __missing__(self, docnum: int) -> int:
+        length = self[docnum] = self._reader.doc_field_length(docnum, self._fieldname, 1)
+        return length
+
+
 class _LengthCachedBM25F(scoring.BM25F):
-    """Whoosh's BM25F, reading each document's field length from a list filled once per (segment, field)
-    instead of from the lengths column on every scored posting. Same formula, same inputs: same scores.
-    One instance per searcher; the lists live as long as it."""
+    """Whoosh's BM25F, reading each document's field length once per (segment, field) instead of from the
+    lengths column on every scored posting. Same formula, same inputs: same scores. One instance per
+    searcher; the lengths live as long as it."""
 
     def __init__(self) -> None:
         super().__init__()
-        self._lengths: dict[tuple[int, str], list[int]] = {}
+        self._lengths: dict[tuple[int, str], _FieldLengths] = {}
 
     def scorer(self, searcher, fieldname, text, qf=1):
         s = super().scorer(searcher, fieldname, text, qf=qf)
         if isinstance(s, scoring.BM25FScorer):
-            key = (id(searcher.reader()), fieldname)
+            reader = searcher.reader()
+            key = (id(reader), fieldname)
             lengths = self._lengths.get(key)
             if lengths is None:
-                reader = searcher.reader()
-                lengths = self._lengths[key] = [
-                    reader.doc_field_length(d, fieldname, 1) for d in range(reader.doc_count_all())
-                ]
+                lengths = self._lengths[key] = _FieldLengths(reader, fieldname)
             s.dfl = lengths.__getitem__
         return s
 
