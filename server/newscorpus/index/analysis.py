@@ -17,9 +17,9 @@ pickle; stemmer and caches are rebuilt on first use.
 from __future__ import annotations
 
 import re
+import threading
 import unicodedata
 from collections.abc import Iterator
-from functools import lru_cache
 
 from pydantic import BaseModel, ConfigDict
 from whoosh.analysis import Analyzer, Filter, LowercaseFilter, RegexTokenizer, Token
@@ -91,11 +91,18 @@ def normalize_number(text: str) -> str:
     return text
 
 
-@lru_cache(maxsize=8)
+_THREAD = threading.local()
+
+
 def _stemmer(language: str):
+    """One PyStemmer object per thread and language: a stemmer object keeps internal state between
+    calls and is not safe to share between the server's worker threads."""
     import Stemmer  # PyStemmer: the C Snowball stemmers
 
-    return Stemmer.Stemmer(language)
+    stemmers = _THREAD.__dict__.setdefault("stemmers", {})
+    if language not in stemmers:
+        stemmers[language] = Stemmer.Stemmer(language)
+    return stemmers[language]
 
 
 def stem_word(word: str) -> str:
