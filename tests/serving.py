@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -14,16 +12,10 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from newscorpus.config import Settings
+from newscorpus.http_process import http_server as started
 
 NEWSCORPUS = Path(sys.executable).parent / "newscorpus"
-STARTUP_SECONDS = 90
 JSON_HEADERS = {"Content-Type": "application/json", "Accept": "application/json, text/event-stream"}
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def http_request(url: str, headers: dict[str, str] | None = None, data: bytes | None = None) -> tuple[int, bytes]:
@@ -53,36 +45,11 @@ def location(settings: Settings) -> list[str]:
 @contextmanager
 def http_server(settings: Settings, logs: Path, *extra: str, env: dict[str, str] | None = None) -> Iterator[str]:
     """`newscorpus serve --transport http` on a free loopback port until the block ends; yields the base URL."""
-    port = free_port()
     logs.mkdir(parents=True, exist_ok=True)
     stderr_log = logs / "stderr.log"
-    with stderr_log.open("wb") as err:
-        proc = subprocess.Popen(
-            [str(NEWSCORPUS), "serve", *location(settings), "--transport", "http", "--port", str(port), *extra],
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=err,
-            env={**os.environ, **(env or {})},
-        )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + STARTUP_SECONDS
-        while True:
-            if proc.poll() is not None:
-                raise AssertionError(f"HTTP server exited with {proc.returncode}:\n{stderr_log.read_text()}")
-            try:
-                if http_request(f"{base}/health")[0] == 200:
-                    break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                raise AssertionError(f"HTTP server did not come up:\n{stderr_log.read_text()}")
-            time.sleep(0.2)
+    command = [str(NEWSCORPUS), "serve", *location(settings), "--transport", "http", *extra]
+    with (
+        stderr_log.open("wb") as err,
+        started(command, stderr=err, env={**os.environ, **(env or {})}, log=stderr_log) as base,
+    ):
         yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()

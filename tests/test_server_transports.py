@@ -10,12 +10,7 @@ from __future__ import annotations
 
 import json
 import os
-import socket
-import subprocess
 import sys
-import time
-import urllib.error
-import urllib.request
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -28,8 +23,10 @@ from mcp.shared.exceptions import MCPError
 from mcp_types import CallToolResult, ResourceLink, ResourceTemplateReference, TextContent
 
 from newscorpus.config import Settings
+from newscorpus.http_process import http_server as started
 from newscorpus.mcp_server import create_server
 from newscorpus.query.results import ArticleDetail, DealDetail, SearchResults
+from serving import http_request
 
 if TYPE_CHECKING:
     from newscorpus.query.api import CorpusQuery
@@ -38,7 +35,6 @@ pytestmark = pytest.mark.anyio
 
 NEWSCORPUS = Path(sys.executable).parent / "newscorpus"
 TOOLS = {"search_articles", "get_article", "list_entities", "get_entity", "list_deals", "get_deal"}
-STARTUP_SECONDS = 90
 
 Connect = Callable[[], Any]
 
@@ -95,61 +91,20 @@ async def exercise(client: Client) -> None:
     assert "Wer gründete was?" in getattr(prompt.messages[0].content, "text", "")
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def http_get(url: str, headers: dict[str, str] | None = None, data: bytes | None = None) -> tuple[int, bytes]:
-    request = urllib.request.Request(url, headers=headers or {}, data=data)
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return response.status, response.read()
-    except urllib.error.HTTPError as err:
-        return err.code, err.read()
-
-
-def wait_for_health(base: str, proc: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + STARTUP_SECONDS
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise AssertionError(f"HTTP server exited with {proc.returncode}:\n{log.read_text()}")
-        try:
-            if http_get(f"{base}/health")[0] == 200:
-                return
-        except OSError:
-            pass
-        time.sleep(0.2)
-    raise AssertionError(f"HTTP server did not come up in {STARTUP_SECONDS}s:\n{log.read_text()}")
-
-
 @pytest.fixture(scope="session")
 def http_server(
     corpus_query: CorpusQuery, corpus_settings: Settings, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[str]:
     """`newscorpus serve --transport http` on a free loopback port; yields its base URL."""
-    port = free_port()
     logs = tmp_path_factory.mktemp("http-server")
     stdout_log, stderr_log = logs / "stdout.log", logs / "stderr.log"
-    with stdout_log.open("wb") as out, stderr_log.open("wb") as err:
-        proc = subprocess.Popen(
-            [str(NEWSCORPUS), *serve_args(corpus_settings, "--transport", "http", "--port", str(port))],
-            stdin=subprocess.DEVNULL,
-            stdout=out,
-            stderr=err,
-        )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_for_health(base, proc, stderr_log)
+    command = [str(NEWSCORPUS), *serve_args(corpus_settings, "--transport", "http")]
+    with (
+        stdout_log.open("wb") as out,
+        stderr_log.open("wb") as err,
+        started(command, stdout=out, stderr=err, log=stderr_log) as base,
+    ):
         yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
     assert stdout_log.read_text() == "", "the HTTP server must log to stderr only"
 
 
@@ -200,7 +155,7 @@ async def test_session_over_streamable_http(http_server: str, mode: str) -> None
 
 
 def test_health_endpoint_says_ok_only(http_server: str) -> None:
-    status, body = http_get(f"{http_server}/health")
+    status, body = http_request(f"{http_server}/health")
     assert status == 200 and json.loads(body) == {"status": "ok"}
 
 
@@ -222,5 +177,5 @@ def test_dns_rebinding_protection_on_loopback(http_server: str, headers: dict[st
         }
     ).encode()
     base_headers = {"Content-Type": "application/json", "Accept": "application/json, text/event-stream"}
-    assert http_get(f"{http_server}/mcp", {**base_headers, **headers}, initialize)[0] == status
-    assert http_get(f"{http_server}/mcp", base_headers, initialize)[0] == 200
+    assert http_request(f"{http_server}/mcp", {**base_headers, **headers}, initialize)[0] == status
+    assert http_request(f"{http_server}/mcp", base_headers, initialize)[0] == 200

@@ -11,11 +11,8 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -24,6 +21,7 @@ from typing import Any
 import pytest
 
 from newscorpus.config import Settings
+from newscorpus.http_process import http_server
 from newscorpus.query.api import CorpusQuery
 
 NEWSCORPUS = Path(sys.executable).parent / "newscorpus"
@@ -46,35 +44,10 @@ def stdio_command(settings: Settings) -> list[str]:
 def http_url(
     corpus_query: CorpusQuery, corpus_settings: Settings, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[str]:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
     log = tmp_path_factory.mktemp("clients-http") / "stderr.log"
-    with log.open("wb") as err:
-        proc = subprocess.Popen(
-            [*stdio_command(corpus_settings), "--transport", "http", "--port", str(port)],
-            env=server_env(corpus_settings), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err,
-        )  # fmt: skip
-    try:
-        deadline = time.monotonic() + 90
-        while True:
-            assert proc.poll() is None, f"HTTP server exited:\n{log.read_text()}"
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=5) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                pass
-            assert time.monotonic() < deadline, f"HTTP server did not come up:\n{log.read_text()}"
-            time.sleep(0.2)
-        yield f"http://127.0.0.1:{port}/mcp"
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+    command = [*stdio_command(corpus_settings), "--transport", "http"]
+    with log.open("wb") as err, http_server(command, env=server_env(corpus_settings), stderr=err, log=log) as base:
+        yield f"{base}/mcp"
 
 
 def target(transport: str, settings: Settings, url: str | None) -> list[str]:

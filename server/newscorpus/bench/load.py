@@ -13,14 +13,10 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import json
 import os
-import socket
 import statistics
-import subprocess
 import sys
 import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -32,6 +28,7 @@ from mcp.shared._httpx_utils import create_mcp_http_client
 from pydantic import BaseModel
 
 from newscorpus.config import Settings
+from newscorpus.http_process import http_server
 
 Call = tuple[str, dict[str, Any]]
 
@@ -157,43 +154,14 @@ async def run_load(url: str, *, clients: int = 50, requests: int = 2000, token: 
     )
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @contextlib.contextmanager
 def local_server(settings: Settings, token: str | None = None, startup_seconds: float = 120) -> Iterator[str]:
     """`newscorpus serve --transport http` on a free loopback port; yields the /mcp URL."""
-    port = _free_port()
-    command = [str(Path(sys.executable).parent / "newscorpus"), "serve", "--transport", "http", "--port", str(port),
-               "--corpus", str(settings.corpus_dir), "--index", str(settings.index_dir)]
+    command = [str(Path(sys.executable).parent / "newscorpus"), "serve", "--transport", "http",
+               "--corpus", str(settings.corpus_dir), "--index", str(settings.index_dir)]  # fmt: skip
     env = {**os.environ, **({"NEWSCORPUS_TOKEN": token} if token else {})}
-    proc = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            env=env)
-    try:
-        deadline = time.monotonic() + startup_seconds
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"the server exited with {proc.returncode}")
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=2) as response:
-                    if json.loads(response.read()) == {"status": "ok"}:
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError("the server did not come up")
-            time.sleep(0.2)
-        yield f"http://127.0.0.1:{port}/mcp"
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+    with http_server(command, env=env, startup_seconds=startup_seconds) as base:
+        yield f"{base}/mcp"
 
 
 def main(argv: list[str] | None = None) -> int:

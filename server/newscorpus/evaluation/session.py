@@ -10,14 +10,11 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import ExitStack, asynccontextmanager
 from pathlib import Path
 from typing import Any, Literal
 
@@ -29,6 +26,7 @@ from pydantic import BaseModel, ConfigDict
 from newscorpus.config import Settings
 from newscorpus.evaluation.matching import passage_ids_in
 from newscorpus.evaluation.records import ToolCall
+from newscorpus.http_process import ServerStartError, http_server
 
 Transport = Literal["stdio", "http"]
 STARTUP_SECONDS = 120
@@ -133,27 +131,6 @@ def serve_args(settings: Settings, *extra: str) -> list[str]:
     return ["serve", "--corpus", str(settings.corpus_dir), "--index", str(settings.index_dir), *extra]
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _wait_healthy(base: str, proc: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + STARTUP_SECONDS
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise ServerError(f"the HTTP server exited with code {proc.returncode}; its log: {log}")
-        try:
-            with urllib.request.urlopen(f"{base}/health", timeout=5) as response:
-                if response.status == 200:
-                    return
-        except (OSError, urllib.error.URLError):
-            pass
-        time.sleep(0.2)
-    raise ServerError(f"the HTTP server did not answer {base}/health within {STARTUP_SECONDS}s; its log: {log}")
-
-
 @asynccontextmanager
 async def serve_client(
     transport: Transport, settings: Settings, log: Path, url: str | None = None
@@ -173,19 +150,14 @@ async def serve_client(
         return
     if transport != "http":
         raise ServerError(f"transport must be 'stdio' or 'http', not {transport!r}")
-    port = free_port()
-    argv = [*command, *serve_args(settings, "--transport", "http", "--port", str(port))]
-    with log.open("wb") as out:
-        proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT)
-    try:
-        base = f"http://127.0.0.1:{port}"
-        _wait_healthy(base, proc, log)
+    argv = [*command, *serve_args(settings, "--transport", "http")]
+    with ExitStack() as stack:
+        out = stack.enter_context(log.open("wb"))
+        try:
+            base = stack.enter_context(
+                http_server(argv, stdout=out, stderr=subprocess.STDOUT, startup_seconds=STARTUP_SECONDS)
+            )
+        except ServerStartError as exc:
+            raise ServerError(f"{exc}; its log: {log}") from exc
         async with Client(f"{base}/mcp", cache=None) as client:
             yield client, " ".join(argv)
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
