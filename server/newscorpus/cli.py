@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from newscorpus import __version__
-from newscorpus.config import BUNDLED_CORPUS, ENV_CORPUS, ENV_INDEX, Settings
+from newscorpus.config import BUNDLED_CORPUS, ENV_CORPUS, ENV_INDEX, ENV_TOKEN, Settings
 from newscorpus.terminal import ProgressBar, Style, table, use_color
 
 EPILOG = f"""\
@@ -70,6 +70,8 @@ EXAMPLES: dict[str, list[str]] = {
     ],
     "bench": [
         "newscorpus bench perf --articles 1000 --no-peers",
+        "newscorpus bench relevance",
+        "newscorpus bench load --clients 50 --requests 2000",
     ],
 }
 
@@ -186,7 +188,33 @@ def cmd_serve(args: argparse.Namespace) -> int:
 def cmd_bench_perf(args: argparse.Namespace) -> int:
     from newscorpus.bench.perf_command import run_perf_command
 
-    return run_perf_command(args, progress=_progress)
+    try:
+        print(run_perf_command(args, progress=_progress))
+    except ValueError as exc:
+        print(f"newscorpus: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def cmd_bench_load(args: argparse.Namespace) -> int:
+    import anyio
+
+    from newscorpus.bench.load import local_server, run_load
+
+    if args.clients < 1 or args.requests < 1:
+        print("newscorpus: --clients and --requests must be at least 1", file=sys.stderr)
+        return 2
+
+    def load(url: str):
+        return anyio.run(lambda: run_load(url, clients=args.clients, requests=args.requests, token=args.token))
+
+    if args.url:
+        report = load(args.url)
+    else:
+        with local_server(_settings(args), token=args.token) as url:
+            report = load(url)
+    print(report.render())
+    return 0 if report.errors == 0 and report.wrong == 0 else 1
 
 
 def cmd_bench_relevance(args: argparse.Namespace) -> int:
@@ -319,6 +347,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-peers", action="store_true", help="skip the peer engines")
     p.add_argument("--json", metavar="FILE", help="also write the figures as JSON")
     p.set_defaults(func=cmd_bench_perf)
+
+    p = bench_sub.add_parser(
+        "load", help="Many concurrent MCP clients over Streamable HTTP on 127.0.0.1: throughput and latency.",
+        description="A bounded load test: concurrent MCP clients send a mixed tool workload over Streamable HTTP "
+        "for a fixed number of requests; every answer is compared with the single-client answer. Prints "
+        "throughput and p50/p95/p99 latency; exits 1 on any error or wrong answer. Without --url it starts "
+        "`newscorpus serve --transport http` on a free loopback port and stops it after.",
+    )
+    p.add_argument("--clients", type=int, default=50, help="concurrent clients (default 50)")
+    p.add_argument("--requests", type=int, default=2000, help="tool calls in all (default 2000)")
+    p.add_argument("--url", help="an already running server's /mcp URL (default: start one)")
+    p.add_argument("--token", default=os.environ.get(ENV_TOKEN), help=f"bearer token (default: ${ENV_TOKEN})")
+    p.add_argument("--corpus", metavar="DIR", help=f"corpus folder (default: ${ENV_CORPUS} or the bundled one)")
+    p.add_argument("--index", metavar="DIR", help=f"index folder (default: ${ENV_INDEX} or the cache)")
+    p.set_defaults(func=cmd_bench_load)
 
     p = bench_sub.add_parser(
         "relevance", help="Search quality on corpus/eval/relevance.yaml: baseline, default and feature ablation.",

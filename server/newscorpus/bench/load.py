@@ -3,15 +3,14 @@ a fixed number of requests. Every answer is compared with the answer one client 
 call, so races show up as wrong results, not only as errors. Prints throughput and latency percentiles:
 figures, not pass/fail thresholds.
 
-    python -m newscorpus.bench.load [--clients 50] [--requests 2000] [--corpus DIR] [--index DIR]
-    python -m newscorpus.bench.load --url http://127.0.0.1:8765/mcp [--token T]   # a server already running
+    newscorpus bench load [--clients 50] [--requests 2000] [--corpus DIR] [--index DIR]
+    newscorpus bench load --url http://127.0.0.1:8765/mcp [--token T]   # a server already running
 
 Without --url it starts `newscorpus serve --transport http` on a free loopback port and stops it after.
 """
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import os
 import statistics
@@ -162,29 +161,3 @@ def local_server(settings: Settings, token: str | None = None, startup_seconds: 
     env = {**os.environ, **({"NEWSCORPUS_TOKEN": token} if token else {})}
     with http_server(command, env=env, startup_seconds=startup_seconds) as base:
         yield f"{base}/mcp"
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m newscorpus.bench.load", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--clients", type=int, default=50)
-    parser.add_argument("--requests", type=int, default=2000)
-    parser.add_argument("--url", help="an already running server's /mcp URL (default: start one)")
-    parser.add_argument("--token", default=os.environ.get("NEWSCORPUS_TOKEN"))
-    parser.add_argument("--corpus")
-    parser.add_argument("--index")
-    args = parser.parse_args(argv)
-
-    def go(url: str) -> LoadReport:
-        return anyio.run(lambda: run_load(url, clients=args.clients, requests=args.requests, token=args.token))
-
-    if args.url:
-        report = go(args.url)
-    else:
-        with local_server(Settings.resolve(corpus=args.corpus, index=args.index), token=args.token) as url:
-            report = go(url)
-    print(report.render())
-    return 0 if report.errors == 0 and report.wrong == 0 else 1
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -1,4 +1,4 @@
-"""`newscorpus bench perf`: run the performance benchmark and print its Markdown report to stdout."""
+"""`newscorpus bench perf`: run the performance benchmark and return its Markdown report (the CLI prints it)."""
 
 from __future__ import annotations
 
@@ -16,12 +16,11 @@ from newscorpus.index.engine import Progress
 DEFAULT_SIZES = (1_000, 10_000)
 
 
-def run_perf_command(args: argparse.Namespace, progress: Progress) -> int:
+def run_perf_command(args: argparse.Namespace, progress: Progress) -> str:
+    """The Markdown report; ValueError when the arguments are out of range."""
     sizes = args.articles or list(DEFAULT_SIZES)
     if any(n < 10 for n in sizes) or args.queries < 10 or args.cold_starts < 1:
-        print("newscorpus: --articles must be at least 10, --queries at least 10, --cold-starts at least 1",
-              file=sys.stderr)
-        return 2
+        raise ValueError("--articles must be at least 10, --queries at least 10, --cold-starts at least 1")
     workdir = Path(args.workdir).expanduser().resolve() if args.workdir else Path(tempfile.mkdtemp(prefix="nc-bench-"))
     command = "newscorpus bench perf " + " ".join(shlex.quote(a) for a in sys.argv[3:])
     try:
@@ -32,5 +31,4 @@ def run_perf_command(args: argparse.Namespace, progress: Progress) -> int:
             shutil.rmtree(workdir, ignore_errors=True)
     if args.json:
         Path(args.json).write_text(report.model_dump_json(indent=2), encoding="utf-8")
-    print(render(report))
-    return 0
+    return render(report)
