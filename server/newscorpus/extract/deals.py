@@ -12,39 +12,62 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from newscorpus.extract.entities import EntityResult, Span
 from newscorpus.extract.money import parse_amounts
 from newscorpus.extract.textutil import sentence_spans, slugify
 from newscorpus.models import DEAL_TYPES, Amount, Article, Deal, DealType, Entity, Evidence, Party, Passage
 
-# (pattern, deal type, weight): compounds are matched inside words (`Milliardenkooperation`).
+
+class Cue(NamedTuple):
+    """A deal cue. Every match of `pattern` contains one of `anchors` (lower case), so a text whose
+    lower-cased form holds none of them is not searched: a substring test is far cheaper than the pattern."""
+
+    pattern: re.Pattern[str]
+    type: DealType
+    weight: float
+    anchors: tuple[str, ...]
+
+
+# Compounds are matched inside words (`Milliardenkooperation`).
 _I = re.IGNORECASE
-CUES: list[tuple[re.Pattern[str], DealType, float]] = [
-    (re.compile(r"joint[ -]venture|gemeinschaftsunternehmen", _I), "joint_venture", 3),
-    (re.compile(r"\bübernimmt\b|\bübernehmen\b|\bübernommen\b|übernahme\b|\bkauft\b|\bkaufen\b|"
-                r"\bgekauft\b|\berwirbt\b|\berwerben\b|\berworben\b|\bacquir(?:e|es|ed|ing)\b|"
-                r"\bacquisition\b|\bbuys\b|\bbought\b|\btakeover\b|\bto buy\b", _I), "acquisition", 3),
-    (re.compile(r"\w*liefer(?:vertrag|verträge|abkommen|vereinbarung)|\w*leistungsvertrag|abnahmevertrag|"
-                r"\bsupply (?:deal|agreement|contract)|\boff-?take\b|power purchase agreement|"
-                r"\bliefert\b|\bliefern\b|\bto supply\b|\bwill supply\b|\bsupplies\b", _I),
-     "supply_contract", 2.5),
-    (re.compile(r"finanzierungsrunde|\bseries [a-f]\b|seed-runde|\bfunding round\b|\bfinancing round\b", _I),
-     "funding_round", 3),
-    (re.compile(r"\bsammel(?:t|te|n)\b|\beingesammelt\b|\beinsammeln\b|\braise[sd]?\b|\braising\b", _I),
-     "funding_round", 1.5),
-    (re.compile(r"\w*partnerschaft\w*|\bpartnership\b|\bpartners with\b|\ballianz\b|\balliance\b|"
-                r"zusammengetan|zusammenschl\w+|\bschlossen sich\b|\bstieg\w* .{0,60}\bein\b|\beinstieg\b|"
-                r"\bschloss sich\b|\banschloss\b|\bjoin(?:s|ed)\b|\bzum \w*partner\b", _I), "partnership", 2),
-    (re.compile(r"\binvestier\w*|\w*investition(?:en)?\b|\w*investitionszusagen?\b|\binvest(?:s|ed|ing)?\b|"
-                r"\binvestment\b|\bsteck(?:t|en)\b|\bbereitstellen\b|\bbeteiligt\w* sich\b|\bbeteiligung\b|"
-                r"\bstake\b", _I), "investment", 1.5),
-    (re.compile(r"\w*kooperation\w*|\bzusammenarbeit\b|\bcooperation\b|\bcollaborat\w+|"
-                r"\b(?:baut|bauen|entwickelt|entwickeln)\s+mit\b|\barbeite\w*\s+mit\b", _I), "cooperation", 1.5),
-    (re.compile(r"\w*vertrag\b|\w*verträge\b|\bvereinbarung(?:en)?\b|\babkommen\b|\w*-?deal\b|\bagreement\b|"
-                r"\bdeal\b|\bschließ\w*\b.{0,80}\bab\b|\bschloss\w*\b.{0,80}\bab\b|\bsign(?:s|ed)\b", _I),
-     "other", 1),
+CUES: list[Cue] = [
+    Cue(re.compile(r"joint[ -]venture|gemeinschaftsunternehmen", _I), "joint_venture", 3,
+        ("joint", "gemeinschaftsunternehmen")),
+    Cue(re.compile(r"\bübernimmt\b|\bübernehmen\b|\bübernommen\b|übernahme\b|\bkauft\b|\bkaufen\b|"
+                   r"\bgekauft\b|\berwirbt\b|\berwerben\b|\berworben\b|\bacquir(?:e|es|ed|ing)\b|"
+                   r"\bacquisition\b|\bbuys\b|\bbought\b|\btakeover\b|\bto buy\b", _I), "acquisition", 3,
+        ("übernimmt", "übernehmen", "übernommen", "übernahme", "kauf", "erwirbt", "erwerben", "erworben", "acqui",
+         "buys", "bought", "takeover", "to buy")),
+    Cue(re.compile(r"\w*liefer(?:vertrag|verträge|abkommen|vereinbarung)|\w*leistungsvertrag|abnahmevertrag|"
+                   r"\bsupply (?:deal|agreement|contract)|\boff-?take\b|power purchase agreement|"
+                   r"\bliefert\b|\bliefern\b|\bto supply\b|\bwill supply\b|\bsupplies\b", _I),
+        "supply_contract", 2.5,
+        ("liefer", "leistungsvertrag", "abnahmevertrag", "suppl", "offtake", "off-take", "power purchase agreement")),
+    Cue(re.compile(r"finanzierungsrunde|\bseries [a-f]\b|seed-runde|\bfunding round\b|\bfinancing round\b", _I),
+        "funding_round", 3, ("finanzierungsrunde", "series ", "seed-runde", "funding round", "financing round")),
+    Cue(re.compile(r"\bsammel(?:t|te|n)\b|\beingesammelt\b|\beinsammeln\b|\braise[sd]?\b|\braising\b", _I),
+        "funding_round", 1.5, ("sammel", "raise", "raising")),
+    Cue(re.compile(r"\w*partnerschaft\w*|\bpartnership\b|\bpartners with\b|\ballianz\b|\balliance\b|"
+                   r"zusammengetan|zusammenschl\w+|\bschlossen sich\b|\bstieg\w* .{0,60}\bein\b|\beinstieg\b|"
+                   r"\bschloss sich\b|\banschloss\b|\bjoin(?:s|ed)\b|\bzum \w*partner\b", _I), "partnership", 2,
+        ("partner", "allianz", "alliance", "zusammengetan", "zusammenschl", "stieg", "schloss", "join")),
+    Cue(re.compile(r"\binvestier\w*|\w*investition(?:en)?\b|\w*investitionszusagen?\b|\binvest(?:s|ed|ing)?\b|"
+                   r"\binvestment\b|\bsteck(?:t|en)\b|\bbereitstellen\b|\bbeteiligt\w* sich\b|\bbeteiligung\b|"
+                   r"\bstake\b", _I), "investment", 1.5,
+        ("invest", "steck", "bereitstellen", "beteiligt", "beteiligung", "stake")),
+    Cue(re.compile(r"\w*kooperation\w*|\bzusammenarbeit\b|\bcooperation\b|\bcollaborat\w+|"
+                   r"\b(?:baut|bauen|entwickelt|entwickeln)\s+mit\b|\barbeite\w*\s+mit\b", _I), "cooperation", 1.5,
+        ("kooperation", "zusammenarbeit", "cooperation", "collaborat", "baut", "bauen", "entwickel", "arbeite")),
+    Cue(re.compile(r"\w*vertrag\b|\w*verträge\b|\bvereinbarung(?:en)?\b|\babkommen\b|\w*-?deal\b|\bagreement\b|"
+                   r"\bdeal\b|\bschließ\w*\b.{0,80}\bab\b|\bschloss\w*\b.{0,80}\bab\b|\bsign(?:s|ed)\b", _I),
+        "other", 1,
+        ("vertrag", "verträge", "vereinbarung", "abkommen", "deal", "agreement", "schließ", "schloss", "sign")),
 ]
+# Characters that IGNORECASE matches to an anchor's letter although str.lower() maps them elsewhere
+# (`İ` lowers to two characters, `ı` and `ſ` stay as they are): a text holding one is searched in full.
+_FOLD_UNSAFE = frozenset("İıſ")
 
 # "Die Partnerschaft", "diese neue Kooperation", "the deal": the cue noun refers back to the sentence before.
 _ANAPHORIC = re.compile(r"\b(?:die|diese|dieser|diesem|der|das|dieses|ihre|ihrer|ihren|the|this|that|its|their)"
@@ -116,19 +139,19 @@ class _Candidate:
         return {p.entity_id for p in self.parties}
 
 
-# One pattern that matches exactly when some cue matches: a leading `\w*` cannot decide whether a cue
-# occurs, and without it the scan is linear. Most sentences have no cue and are rejected by it alone.
-_LEADING_WORD_CHARS = re.compile(r"(^|\||\(\?:)\\w\*")
-_ANY_CUE = re.compile("|".join("(?:" + _LEADING_WORD_CHARS.sub(r"\1", rx.pattern) + ")" for rx, _, _ in CUES), _I)
+def _possible_cues(text: str) -> list[Cue]:
+    """The cues whose anchors occur in `text`: only these can match."""
+    if _FOLD_UNSAFE.intersection(text):
+        return CUES
+    low = text.lower()
+    return [cue for cue in CUES if any(a in low for a in cue.anchors)]
 
 
 def _cues(text: str) -> tuple[dict[DealType, float], int, str]:
     """Cue scores per deal type, and position and wording of the first cue."""
     scores: dict[DealType, float] = {}
     first, word = len(text), ""
-    if not _ANY_CUE.search(text):
-        return scores, first, word
-    for rx, dtype, weight in CUES:
+    for rx, dtype, weight, _ in _possible_cues(text):
         for m in rx.finditer(text):
             scores[dtype] = scores.get(dtype, 0) + weight
             if m.start() < first:
