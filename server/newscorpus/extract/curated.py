@@ -16,27 +16,39 @@ from newscorpus.models import Article, Deal, Entity, Evidence, Party, Passage
 
 def resolve_article(ref: str, articles: list[Article]) -> Article | None:
     """An article by id, or by its source file's name or stem (stable even if ids are re-derived)."""
-    for a in articles:
-        if a.id == ref:
-            return a
-    for a in articles:
-        src = Path(a.source_file) if a.source_file else None
-        if src is not None and ref in (src.name, src.stem):
-            return a
-    return None
+    return ArticleRefs(articles).get(ref)
+
+
+class ArticleRefs:
+    """`resolve_article` for many references: the articles are indexed once instead of scanned per quote."""
+
+    def __init__(self, articles: list[Article]) -> None:
+        self.by_id: dict[str, Article] = {}
+        self.by_file: dict[str, Article] = {}
+        for a in articles:
+            self.by_id.setdefault(a.id, a)
+        for a in articles:
+            if a.source_file:
+                src = Path(a.source_file)
+                self.by_file.setdefault(src.name, a)
+                self.by_file.setdefault(src.stem, a)
+
+    def get(self, ref: str) -> Article | None:
+        found = self.by_id.get(ref)
+        return found if found is not None else self.by_file.get(ref)
 
 
 class _Resolver:
     """Finds quotes in passages and turns failures into messages naming deal, field, quote and article."""
 
-    def __init__(self, source: str, deal: CuratedDeal, articles: list[Article]) -> None:
+    def __init__(self, source: str, deal: CuratedDeal, articles: ArticleRefs) -> None:
         self.source, self.deal, self.articles = source, deal, articles
 
     def fail(self, field: str, message: str) -> AnnotationError:
         return AnnotationError(f"{self.source}: deal {self.deal.id}: field {field}: {message}")
 
     def article(self, field: str, ref: str) -> Article:
-        art = resolve_article(ref, self.articles)
+        art = self.articles.get(ref)
         if art is None:
             raise self.fail(field, f"article {ref!r} is not in the corpus")
         return art
@@ -60,9 +72,9 @@ def _entity_lookup(entities: list[Entity]) -> dict[str, Entity]:
     return table
 
 
-def build_curated_deal(deal: CuratedDeal, articles: list[Article], entities: list[Entity], source: str) -> Deal:
+def build_curated_deal(deal: CuratedDeal, refs: ArticleRefs, entities: list[Entity], source: str) -> Deal:
     """One curated deal with passage ids filled in; raises AnnotationError when any quote is missing."""
-    r = _Resolver(source, deal, articles)
+    r = _Resolver(source, deal, refs)
     by_id = {e.entity_id: e for e in entities}
     by_name = _entity_lookup(entities)
     r.article("article", deal.article)
@@ -102,7 +114,7 @@ def build_curated_deal(deal: CuratedDeal, articles: list[Article], entities: lis
         announced = deal.announced.date
     else:
         first = evidence_passages[0]
-        host = next(a for a in articles if a.id == first.article_id)
+        host = refs.by_id[first.article_id]
         announced = host.teasers[first.n - 1].published if first.kind == "teaser" else host.published
 
     locations = []
@@ -136,4 +148,5 @@ def build_curated_deals(
     curated: CuratedDeals, articles: list[Article], entities: list[Entity], source: str = "deals.yaml"
 ) -> list[Deal]:
     """All curated deals in file order."""
-    return [build_curated_deal(d, articles, entities, source) for d in curated.deals]
+    refs = ArticleRefs(articles)
+    return [build_curated_deal(d, refs, entities, source) for d in curated.deals]
