@@ -1,4 +1,4 @@
-"""The search analyzer on the issue's examples: folding, stemming, plurals, compounds, numbers, stop words."""
+"""The search analyzer on the issue's examples: folding, stemming, lemmas, compounds, numbers, stop words."""
 
 from __future__ import annotations
 
@@ -26,6 +26,36 @@ def test_umlaut_and_sharp_s_spellings_meet(a: str, b: str) -> None:
                                                   ("Firma", "Firmen"), ("Milliarde", "Milliarden")])
 def test_singular_and_plural_meet(singular: str, plural: str) -> None:
     assert query_terms(singular) == query_terms(plural)
+
+
+@pytest.mark.parametrize(("a", "b"), [("fließt", "fließen"), ("sammelte", "sammeln"), ("gründete", "gegründet"),
+                                      ("investierte", "investiert"), ("trat", "treten")])
+def test_verb_forms_meet(a: str, b: str) -> None:
+    assert query_terms(a) == query_terms(b)
+
+
+@pytest.mark.parametrize(("participle", "split_form"), [("eingesammelt", "sammelte"), ("zurückgetreten", "tritt"),
+                                                        ("aufgebracht", "brachte")])
+def test_a_separable_verb_finds_its_split_main_clause_form(participle: str, split_form: str) -> None:
+    """`Die Partnerschaft sammelte 12,5 Milliarden ein` must be found by `eingesammelt`."""
+    assert set(query_terms(split_form)) <= set(query_terms(participle))
+    assert set(query_terms(split_form)) <= terms(participle)
+
+
+def test_without_lemmas_snowball_leaves_plurals_and_verb_forms_apart() -> None:
+    no_lemmas = AnalysisConfig(lemmas=False)
+    assert analyze("Rechenzentrum", no_lemmas) != analyze("Rechenzentren", no_lemmas)
+    assert analyze("fließt", no_lemmas) != analyze("fließen", no_lemmas)
+
+
+def test_folding_matters_where_snowball_does_not_fold() -> None:
+    """Snowball folds umlauts, ß and `ue` itself; accents it leaves, and without stemming folding does all."""
+    assert query_terms("Société Générale") == query_terms("Societe Generale")
+    unstemmed = AnalysisConfig(stemming=False)
+    assert analyze("Rückgrat", unstemmed) == analyze("Rueckgrat", unstemmed)
+    assert analyze("Rückgrat", unstemmed.model_copy(update={"folding": False})) != analyze(
+        "Rueckgrat", unstemmed.model_copy(update={"folding": False})
+    )
 
 
 def test_hyphenated_compound_is_indexed_whole_and_in_parts() -> None:

@@ -1,9 +1,11 @@
 """Text analysis for the search index: German-first, English-aware, the same at index and query time.
 
 The chain, in order: tokenize (hyphenated words and decimal numbers stay one token) → split compounds
-(index time only) → normalize numbers → lowercase → drop stop words → fold umlauts/ß/accents → Snowball
-German stem → merge Latin plurals. Every step can be switched off through `AnalysisConfig`, so the
-relevance benchmark can measure what each one is worth.
+(index time only) → normalize numbers → lowercase → drop stop words → German lemma (simplemma's
+dictionary: verb forms, irregular and Latin plurals) → fold umlauts/ß/accents → Snowball German stem.
+Every step can be switched off through `AnalysisConfig`, so the relevance benchmark can measure what each
+one is worth. Snowball folds umlauts and ß itself and reads `ae`/`oe`/`ue` as umlauts; the fold step adds
+accents (`Société`) and matters on its own when stemming is off.
 
 Compounds are split only when indexing: the index then holds `kirechenzentr`, `ki` and `rechenzentr`
 for `KI-Rechenzentren`, and a query word matches either the whole compound or any part of one. The
@@ -63,10 +65,10 @@ class AnalysisConfig(BaseModel):
     stopwords: bool = True
     folding: bool = True
     stemming: bool = True
-    plurals: bool = True  # needs stemming: merges Latin plurals after the stemmer
     hyphens: bool = True
     decompound: bool = True
     numbers: bool = True
+    lemmas: bool = True
 
     @classmethod
     def plain(cls) -> AnalysisConfig:
@@ -108,15 +110,6 @@ def _stemmer(language: str):
 def stem_word(word: str) -> str:
     """Snowball German (which also reads `ae`/`oe`/`ue` as umlauts)."""
     return _stemmer("german").stemWord(word)
-
-
-def merge_plural(stem: str) -> str:
-    """Latin plurals that Snowball leaves apart: Zentrum/Zentren, Konsortium/Konsortien, Firma/Firmen."""
-    if stem.endswith("um") and len(stem) >= 6:
-        return stem[:-2]
-    if stem.endswith("ma") and len(stem) >= 5:
-        return stem[:-1]
-    return stem
 
 
 class WordCache(dict):
@@ -293,13 +286,82 @@ class FoldFilter(Filter):
             yield t
 
 
+class LemmaFilter(Filter):
+    """German dictionary lemmas (simplemma) before stemming: verb forms (`fließt`/`fließen`,
+    `sammelte`/`eingesammelt`) and irregular plurals (`Rechenzentren`) meet their base form. A separable
+    verb also gives its base verb at the same position: main clauses split it (`sammelte … ein`), so
+    `eingesammelt` must find `sammelte`."""
+
+    def __init__(self) -> None:
+        self.cache = WordCache()
+
+    def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
+        cache = word_cache(self)
+        for t in tokens:
+            if t.stopped or not t.text.isalpha():
+                yield t
+                continue
+            forms = cache.get(t.text)
+            if forms is None:
+                forms = cache.remember(t.text, lemma_forms(t.text))
+            t.text = forms[0]
+            yield t
+            for form in forms[1:]:
+                c = t.copy()
+                c.text = form
+                yield c
+
+
+# German separable-verb prefixes, longest first (`zurück` before `zu`).
+SEPARABLE_PREFIXES = tuple(
+    sorted(
+        ("ab", "an", "auf", "aus", "bei", "dar", "durch", "ein", "fest", "fort", "her", "heraus", "herein",
+         "hin", "hinaus", "hinzu", "los", "mit", "nach", "vor", "voran", "vorbei", "weg", "weiter", "wieder",
+         "zu", "zurück", "zusammen"),
+        key=len,
+        reverse=True,
+    )
+)
+
+
+_LEMMA_LOAD = threading.Lock()
+_LEMMAS_LOADED = threading.Event()
+
+
+def load_lemmas() -> None:
+    """Load simplemma's German dictionary (about 3 s and 100 MB, once per process). A server calls this in
+    a background thread at start; the lock keeps a first query from loading it a second time meanwhile."""
+    if _LEMMAS_LOADED.is_set():
+        return
+    with _LEMMA_LOAD:
+        if not _LEMMAS_LOADED.is_set():
+            from simplemma import lemmatize
+
+            lemmatize("Haus", lang="de")
+            _LEMMAS_LOADED.set()
+
+
+def lemma_forms(word: str) -> tuple[str, ...]:
+    """The lowercase lemma of `word`, plus the base verb of a separable verb (`einsammeln` → `sammeln`)."""
+    from simplemma import lemmatize
+
+    load_lemmas()
+    lemma = lemmatize(word, lang="de")
+    if lemma != lemma.lower() or not lemma.endswith(("en", "ln", "rn")):
+        return (lemma.lower(),)
+    for prefix in SEPARABLE_PREFIXES:
+        base = lemma[len(prefix):]
+        if lemma.startswith(prefix) and len(base) >= 5 and lemmatize(base, lang="de") == base:
+            return (lemma, base)
+    return (lemma,)
+
+
 class GermanStemFilter(Filter):
-    """Snowball German via PyStemmer; with `plurals`, Latin plurals are merged with their singular."""
+    """Snowball German via PyStemmer."""
 
     is_morph = True
 
-    def __init__(self, plurals: bool) -> None:
-        self.plurals = plurals
+    def __init__(self) -> None:
         self.cache = WordCache()
 
     def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
@@ -309,7 +371,7 @@ class GermanStemFilter(Filter):
             if not t.stopped and not t.text[:1].isdigit():
                 stemmed = cache.get(t.text)
                 if stemmed is None:
-                    stemmed = cache.remember(t.text, merge_plural(stem(t.text)) if self.plurals else stem(t.text))
+                    stemmed = cache.remember(t.text, stem(t.text))
                 t.text = stemmed
             yield t
 
@@ -329,10 +391,12 @@ def text_analyzer(config: AnalysisConfig | None = None) -> Analyzer:
     chain = chain | LowercaseFilter()
     if config.stopwords:
         chain = chain | StopWordFilter(stop_words())
+    if config.lemmas:
+        chain = chain | LemmaFilter()
     if config.folding:
         chain = chain | FoldFilter()
     if config.stemming:
-        chain = chain | GermanStemFilter(config.plurals)
+        chain = chain | GermanStemFilter()
     return chain
 
 

@@ -38,6 +38,7 @@ NUMBER_WEIGHT = 1.0
 HYPHEN_WEIGHT = 0.6
 
 _SYNTAX = re.compile(r"[\"():^~\[\]{}]|\b(?:AND|OR|NOT|ANDNOT|ANDMAYBE)\b|\w:\S")
+_HYPHEN = re.compile(r"(?<=\w)[‑-](?=\w)")
 _WORD = re.compile(r"[$€£¥]?\w+(?:[.,'’‑-]\w+)*%?")
 _SCALES = ((Decimal(10**12), "Billionen", "Billion"), (Decimal(10**9), "Milliarden", "Milliarde"),
            (Decimal(10**6), "Millionen", "Million"))
@@ -155,13 +156,23 @@ class QueryExpander:
                 *self._glossary_alternatives(span),
             ]
             if alternatives:
+                alternatives += self._hyphen_alternatives([Alternative(text=text)])
                 return QueryPart(text=text, alternatives=tuple(dict.fromkeys(alternatives))), size
         word = words[i]
-        hyphen = re.split(r"[‑-]", word)
-        alternatives = ()
-        if self.config.hyphens and self.analysis.hyphens and len(hyphen) > 1:
-            alternatives = (Alternative(text=" ".join(hyphen), weight=HYPHEN_WEIGHT, source="hyphen"),)
-        return QueryPart(text=word, alternatives=alternatives), 1
+        return QueryPart(text=word, alternatives=tuple(self._hyphen_alternatives([Alternative(text=word)]))), 1
+
+    def _hyphen_alternatives(self, alternatives: list[Alternative]) -> list[Alternative]:
+        """The words of hyphenated words in the query or its alternatives, at a lower weight: the index has
+        `KI-Infrastruktur-Partnerschaft` whole and as `KI`, `Infrastruktur`, `Partnerschaft`, and a
+        passage may use the parts on their own."""
+        if not (self.config.hyphens and self.analysis.hyphens):
+            return []
+        out = []
+        for alt in alternatives:
+            split = _HYPHEN.sub(" ", alt.text)
+            if split != alt.text:
+                out.append(Alternative(text=split, weight=round(alt.weight * HYPHEN_WEIGHT, 3), source="hyphen"))
+        return out
 
     def _amount_alternatives(self, span: list[str], amounts: list[Amount]) -> list[Alternative]:
         text = " ".join(span)

@@ -19,13 +19,14 @@ class SearchConfig(BaseModel):
     stopwords: bool = True
     folding: bool = True
     stemming: bool = True
-    plurals: bool = True
     hyphens: bool = True
     decompound: bool = True
     numbers: bool = True
+    lemmas: bool = True
     glossary: bool = True
     entities: bool = True
     passage_ranking: bool = True
+    answer_types: bool = True
 
     @classmethod
     def plain(cls) -> SearchConfig:
