@@ -16,6 +16,7 @@ from newscorpus.config import Settings
 from newscorpus.index.build import load_knowledge, open_index
 from newscorpus.index.engine import EngineBuilder, Hit, SearchIndex
 from newscorpus.models import DEAL_TYPES, ENTITY_TYPES, Article, Deal, Entity, KnowledgeBase, Passage
+from newscorpus.query.answer_type import AmountPassages, asks_for_amount, boost_amounts
 from newscorpus.query.cursor import Cursors
 from newscorpus.query.errors import NotFoundError, QueryError, closest
 from newscorpus.query.expand import QueryExpander, load_glossary
@@ -94,6 +95,7 @@ class CorpusQuery:
             load_glossary(settings.annotations_dir), kb.entities, search.analysis(), search.expansion()
         )
         self._cursors = Cursors(kb.fingerprint)
+        self._answer_types = search.answer_types
         self.articles: dict[str, Article] = {a.id: a for a in kb.articles}
         self.passages: dict[str, Passage] = {}
         self._article_passages: dict[str, list[Passage]] = {}
@@ -108,6 +110,7 @@ class CorpusQuery:
             for e in kb.entities
         }
         self.deals: dict[str, Deal] = {d.deal_id: d for d in kb.deals}
+        self._amount_passages = AmountPassages(self.passages)
         self._entity_keys: dict[str, list[str]] = defaultdict(list)
         for e in kb.entities:
             for key in {fold(e.entity_id.replace("-", " ")), fold(e.name), *(fold(a) for a in e.aliases)}:
@@ -219,7 +222,7 @@ class CorpusQuery:
         offset = self._cursors.decode(cursor, params)
 
         allowed = self._article_filter(date_from, date_to, publisher, entity)
-        scored_passages = self._index.passage_scores(self._expander.expand(query), article_ids=allowed)
+        scored_passages = self._scored_passages(query, allowed)
         by_article: dict[str, list[tuple[float, str]]] = defaultdict(list)
         passages = self.passages
         for key, score in scored_passages:
@@ -250,7 +253,13 @@ class CorpusQuery:
 
     def rank_passages(self, query: str, *, article_ids: frozenset[str] | None = None) -> list[Hit]:
         """Every passage matching `query` (expanded: translations, entity names, amounts), best first."""
-        return self._index.search_passages(self._expander.expand(query), article_ids=article_ids)
+        return [Hit(key=key, score=score) for key, score in self._scored_passages(query, article_ids)]
+
+    def _scored_passages(self, query: str, article_ids: frozenset[str] | None) -> list[tuple[str, float]]:
+        scored = self._index.passage_scores(self._expander.expand(query), article_ids=article_ids)
+        if self._answer_types and asks_for_amount(query):
+            scored = boost_amounts(scored, self._amount_passages)
+        return scored
 
     def _article_filter(
         self, date_from: str | None, date_to: str | None, publisher: str | None, entity: str | None
