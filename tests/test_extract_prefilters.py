@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 
 from newscorpus.bench.scale_corpus import generate_article, load_material
-from newscorpus.extract import deals
-from newscorpus.extract.textutil import sentence_spans
+from newscorpus.extract import deals, entities
+from newscorpus.extract.annotations import load_gazetteer
+from newscorpus.extract.textutil import FOLD_UNSAFE, fold_safe, sentence_spans
 from newscorpus.ingest.store import load_articles
 
 CORPUS = Path(__file__).resolve().parents[1] / "corpus"
@@ -53,10 +54,14 @@ def _full_scan(text: str) -> tuple[dict[str, float], int, str]:
     return scores, first, word
 
 
-def _sentences() -> list[str]:
+def _passages() -> list[str]:
     material = load_material(CORPUS)
     articles = [*load_articles(CORPUS), *(generate_article(material, i) for i in range(60))]
-    return [p.text[b:e] for a in articles for p in a.passages() for b, e in sentence_spans(p.text)]
+    return [p.text for a in articles for p in a.passages()]
+
+
+def _sentences() -> list[str]:
+    return [text[b:e] for text in _passages() for b, e in sentence_spans(text)]
 
 
 @pytest.mark.parametrize("text", CRAFTED)
@@ -65,14 +70,20 @@ def test_cue_prefilter_matches_full_scan_on_crafted_phrases(text: str) -> None:
         assert deals._cues(sample) == _full_scan(sample), sample
 
 
-def test_cue_prefilter_matches_full_scan_on_corpus_sentences() -> None:
-    sentences = _sentences()
-    found = 0
-    for s in sentences:
-        full = _full_scan(s)
-        assert deals._cues(s) == full, s
-        found += bool(full[0])
-    assert 0 < found < len(sentences)
+def test_cue_prefilter_matches_full_scan_on_corpus_sentences_and_clauses() -> None:
+    sentences = found = 0
+    for text in _passages():
+        in_passage = deals._possible_cues(text)
+        for b, e in sentence_spans(text):
+            sentence = text[b:e]
+            full = _full_scan(sentence)
+            in_sentence = deals._possible_cues(sentence, in_passage)
+            assert deals._cues(sentence) == deals._cues(sentence, in_passage) == full, sentence
+            for part in sentence.split(","):
+                assert deals._cues(part, in_sentence) == _full_scan(part), part
+            sentences += 1
+            found += bool(full[0])
+    assert 0 < found < sentences
 
 
 def test_every_cue_match_holds_an_anchor() -> None:
@@ -80,16 +91,63 @@ def test_every_cue_match_holds_an_anchor() -> None:
         for cue in deals.CUES:
             for m in cue.pattern.finditer(text):
                 low = m.group(0).lower()
-                assert any(a in low for a in cue.anchors) or deals._FOLD_UNSAFE.intersection(m.group(0)), (
+                assert any(a in low for a in cue.anchors) or not fold_safe(m.group(0)), (
                     m.group(0), cue.type,
                 )
 
 
-def test_fold_unsafe_lists_every_character_lower_does_not_fold_like_ignorecase() -> None:
-    everything = "".join(chr(i) for i in range(sys.maxunicode + 1) if not 0xD800 <= i < 0xE000)
-    letters = {c for cue in deals.CUES for a in cue.anchors for c in a}
-    unsafe = {
-        c for letter in letters for c in re.findall(re.escape(letter), everything, re.IGNORECASE)
-        if c.lower() != letter
-    }
-    assert unsafe <= deals._FOLD_UNSAFE
+def test_fold_unsafe_holds_every_character_ignorecase_folds_unlike_lower() -> None:
+    """Brute force over all cased code points: each character whose re.IGNORECASE class mixes lower-case
+    forms, or whose lower-case form is two characters, is in FOLD_UNSAFE (or is the ASCII member of such a
+    class), and nothing else is."""
+    everything = [chr(i) for i in range(sys.maxunicode + 1) if not 0xD800 <= i < 0xE000]
+    unsafe = {c for c in everything if len(c.lower()) != 1}
+    cased = "".join(c for c in everything if c.lower() != c or c.upper() != c or c.casefold() != c or c.title() != c)
+    seen: set[str] = set()
+    for c in cased:
+        if c in seen:
+            continue
+        same = set(re.findall(re.escape(c), cased, re.IGNORECASE))
+        seen |= same
+        if len({x.lower() for x in same}) > 1:
+            unsafe |= same
+    assert {c for c in unsafe if not c.isascii()} == set(FOLD_UNSAFE)
+    assert not fold_safe("Beteılıgung") and fold_safe("Übernahme für 3 Mrd. €") and fold_safe("plain")
+
+
+# Labels with word-initial punctuation, short capitals (case-sensitive), several words, hyphens, a repeated
+# word, and characters lower-casing does not fold like re.IGNORECASE.
+CRAFTED_LABELS = ["AT&T", "E.ON", "SAP", "Data Data", "Open AI", "Meyer-Werft", ".NET", "İnan", "Kıvanç", "ſiemens",
+                  "Deutsche Bank", "Bank"]
+CRAFTED_TEXTS = [
+    "AT&T und E.ON: SAPs Plan, sap nicht. Data Data Data. OPEN   AI's Modell, Open-AI nicht.",
+    "Die Meyer-Werft, die Meyer-Werfts und Meyer Werft. .NET und ASP.NET. İnan, Inan, inan, Kıvanç, KIVANÇ.",
+    "Siemens, ſiemens und SIEMENS; Deutsche Bank, Deutsche Banks, Bank’s, Banks' und Bankhaus.",
+    "Eine Zeile ohne Namen.",
+]
+
+
+def _label_index(names: list[str], every_label: bool) -> entities._LabelIndex:
+    return entities._LabelIndex(
+        [(n, entities._Label(f"e{i}", "organization", entities._label_pattern(n))) for i, n in enumerate(names)],
+        every_label=every_label,
+    )
+
+
+def _key(span: entities.Span) -> tuple[int, int, str]:
+    return span.start, span.end, span.entity_id
+
+
+@pytest.mark.parametrize("every_label", [False, True])
+def test_label_index_finds_what_the_patterns_find(every_label: bool) -> None:
+    gazetteer = load_gazetteer(CORPUS / "annotations")
+    names = [label for e in gazetteer.entities for label in (e.name, *e.aliases)] + CRAFTED_LABELS
+    index = _label_index(names, every_label)
+    texts = [*CRAFTED_TEXTS, *_passages()]
+    hits = 0
+    for text in texts:
+        tried = index._labels if every_label else index.candidates(text)
+        expected = sorted(entities._finditer_labels(text, tried), key=_key)
+        assert sorted(index.find(entities._Words(text)), key=_key) == expected, text
+        hits += len(expected)
+    assert hits > len(texts)

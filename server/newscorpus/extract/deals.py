@@ -16,7 +16,7 @@ from typing import NamedTuple
 
 from newscorpus.extract.entities import EntityResult, Span
 from newscorpus.extract.money import parse_amounts
-from newscorpus.extract.textutil import sentence_spans, slugify
+from newscorpus.extract.textutil import fold_safe, sentence_spans, slugify
 from newscorpus.models import DEAL_TYPES, Amount, Article, Deal, DealType, Entity, Evidence, Party, Passage
 
 
@@ -65,9 +65,6 @@ CUES: list[Cue] = [
         "other", 1,
         ("vertrag", "verträge", "vereinbarung", "abkommen", "deal", "agreement", "schließ", "schloss", "sign")),
 ]
-# Characters that IGNORECASE matches to an anchor's letter although str.lower() maps them elsewhere
-# (`İ` lowers to two characters, `ı` and `ſ` stay as they are): a text holding one is searched in full.
-_FOLD_UNSAFE = frozenset("İıſ")
 
 # "Die Partnerschaft", "diese neue Kooperation", "the deal": the cue noun refers back to the sentence before.
 _ANAPHORIC = re.compile(r"\b(?:die|diese|dieser|diesem|der|das|dieses|ihre|ihrer|ihren|the|this|that|its|their)"
@@ -139,19 +136,21 @@ class _Candidate:
         return {p.entity_id for p in self.parties}
 
 
-def _possible_cues(text: str) -> list[Cue]:
-    """The cues whose anchors occur in `text`: only these can match."""
-    if _FOLD_UNSAFE.intersection(text):
-        return CUES
+def _possible_cues(text: str, among: list[Cue] = CUES) -> list[Cue]:
+    """The cues (of `among`) whose anchors occur in `text`: only these can match. A part of a text can only
+    match the cues possible in the whole, so a sentence passes the list of its passage, a clause that of its
+    sentence."""
+    if not among or not fold_safe(text):
+        return among
     low = text.lower()
-    return [cue for cue in CUES if any(a in low for a in cue.anchors)]
+    return [cue for cue in among if any(a in low for a in cue.anchors)]
 
 
-def _cues(text: str) -> tuple[dict[DealType, float], int, str]:
-    """Cue scores per deal type, and position and wording of the first cue."""
+def _cues(text: str, among: list[Cue] = CUES) -> tuple[dict[DealType, float], int, str]:
+    """Cue scores per deal type, and position and wording of the first cue (`among`: see _possible_cues)."""
     scores: dict[DealType, float] = {}
     first, word = len(text), ""
-    for rx, dtype, weight, _ in _possible_cues(text):
+    for rx, dtype, weight, _ in _possible_cues(text, among):
         for m in rx.finditer(text):
             scores[dtype] = scores.get(dtype, 0) + weight
             if m.start() < first:
@@ -259,9 +258,14 @@ def _sentences(article: Article) -> list[list[_Sentence]]:
 
 def _candidates(article: Article, spans: dict[str, list[Span]]) -> list[_Candidate]:
     out: list[_Candidate] = []
+    passage_cues: dict[str, list[Cue]] = {}
     for run in _sentences(article):
         for i, sent in enumerate(run):
-            if not _cues(sent.text)[0]:
+            pid = sent.passage.passage_id
+            if pid not in passage_cues:
+                passage_cues[pid] = _possible_cues(sent.passage.text)
+            sent_cues = _possible_cues(sent.text, passage_cues[pid])
+            if not _cues(sent.text, sent_cues)[0]:
                 continue
             all_spans = spans.get(sent.passage.passage_id, [])
             pspans = [
@@ -270,10 +274,11 @@ def _candidates(article: Article, spans: dict[str, list[Span]]) -> list[_Candida
                 if sent.start <= s.start and s.end <= sent.end
             ]
             clauses = _clauses(sent.text, pspans)
+            clause_cues = {(b, e): _cues(sent.text[b:e], sent_cues) for b, e in clauses}
             # Clauses with a cue of their own are separate statements ("Microsoft steckt …, Google plant …").
-            quiet = [(b, e) for b, e in clauses if not _cues(sent.text[b:e])[0]]
+            quiet = [(b, e) for b, e in clauses if not clause_cues[b, e][0]]
             for b, e in clauses:
-                ccues, cpos, cword = _cues(sent.text[b:e])
+                ccues, cpos, cword = clause_cues[b, e]
                 if not ccues:
                     continue
                 parties = _orgs(pspans, sent.text, [(b, e)])

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from newscorpus.extract.annotations import Gazetteer
-from newscorpus.extract.textutil import slugify
+from newscorpus.extract.textutil import fold_safe, slugify
 from newscorpus.models import Article, Entity, EntityType, Mention, Passage
 
 
@@ -54,6 +54,10 @@ def _label_pattern(label: str) -> re.Pattern[str]:
     return re.compile(rf"(?<![\w])({body}){_GENITIVE}(?![\w])", flags)
 
 
+def _surname_pattern(surname: str) -> re.Pattern[str]:
+    return re.compile(rf"(?<![\w-])({re.escape(surname)}){_GENITIVE}(?![\w-])")
+
+
 @dataclass
 class _Label:
     entity_id: str
@@ -64,21 +68,51 @@ class _Label:
 _WORD = re.compile(r"\w+")
 
 
+class _Words:
+    """Where each word of one passage starts, by lower-cased word: built once per passage and shared by the
+    gazetteer, rule and surname labels. Empty for a passage that lower-casing does not fold like
+    re.IGNORECASE (see `fold_safe`); labels then fall back to a pattern search over the whole text."""
+
+    __slots__ = ("safe", "starts", "text")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.safe = fold_safe(text)
+        self.starts: dict[str, list[int]] = {}
+        if self.safe:
+            for m in _WORD.finditer(text):
+                self.starts.setdefault(m.group().lower(), []).append(m.start())
+
+
 class _LabelIndex:
     """Labels by the first word they start with, so a passage is matched only against the labels whose
     first word it contains (with or without a genitive s): the same matches as trying every label, without
-    a pass over the text per label, which grows with the corpus as rules find more names."""
+    a pass over the text per label, which grows with the corpus as rules find more names.
 
-    def __init__(self, labels: list[tuple[str, _Label]]) -> None:
+    A label can only match where its first word starts a word of the text (its pattern begins with a word
+    boundary, and its first word is followed by a non-word character or a genitive s), so on a fold-safe
+    passage it is tried with `match` at those offsets only, in order and resuming after each match exactly
+    as `finditer` does.
+
+    With `every_label`, each label is tried on every passage, as for surnames; the index then only skips a
+    label where it provably cannot match (fold-safe passage and label)."""
+
+    def __init__(self, labels: list[tuple[str, _Label]], *, every_label: bool = False) -> None:
         self._labels = [lab for _, lab in labels]
+        self._first: list[str] = []
         self._by_word: dict[str, list[int]] = {}
         self._always: list[int] = []
         for i, (text, _) in enumerate(labels):
             first = _WORD.match(text.lower())
+            self._first.append(first.group(0) if first else "")
             if first is None:
                 self._always.append(i)
             else:
                 self._by_word.setdefault(first.group(0), []).append(i)
+        self._safe = [fold_safe(text) for text, _ in labels]
+        if every_label:
+            self._always = sorted({*self._always, *(i for i, safe in enumerate(self._safe) if not safe)})
+        self._every_label = every_label
 
     def candidates(self, text: str) -> list[_Label]:
         words = set(_WORD.findall(text.lower()))
@@ -86,14 +120,46 @@ class _LabelIndex:
         found = {i for w in words for i in self._by_word.get(w, ())}
         return [self._labels[i] for i in sorted(found.union(self._always))]
 
+    def find(self, words: _Words) -> list[Span]:
+        """Every match of every label in the passage (overlapping ones included; `_choose` picks)."""
+        text = words.text
+        if not words.safe:
+            return _finditer_labels(text, self._labels if self._every_label else self.candidates(text))
+        hits: set[int] = set(self._always)
+        for w in words.starts:
+            hits.update(self._by_word.get(w, ()))
+            if w.endswith("s"):
+                hits.update(self._by_word.get(w[:-1], ()))
+        found: list[Span] = []
+        for i in sorted(hits):
+            lab = self._labels[i]
+            first = self._first[i]
+            if not first or not self._safe[i]:
+                found += _finditer_labels(text, [lab])
+                continue
+            starts = sorted([*words.starts.get(first, ()), *words.starts.get(first + "s", ())])
+            end = 0
+            for pos in starts:
+                if pos < end:
+                    continue
+                m = lab.pattern.match(text, pos)
+                if m is not None:
+                    found.append(Span(lab.entity_id, lab.type, m.start(), m.end(), m.group(0)))
+                    end = m.end()
+        return found
 
-def _match_labels(text: str, labels: list[_Label], taken: list[tuple[int, int]]) -> list[Span]:
+
+def _finditer_labels(text: str, labels: list[_Label]) -> list[Span]:
+    return [
+        Span(lab.entity_id, lab.type, m.start(), m.end(), m.group(0))
+        for lab in labels
+        for m in lab.pattern.finditer(text)
+    ]
+
+
+def _choose(found: list[Span], taken: list[tuple[int, int]]) -> list[Span]:
     """Longest-first, leftmost, non-overlapping matches that do not touch already taken ranges."""
-    found: list[Span] = []
-    for lab in labels:
-        for m in lab.pattern.finditer(text):
-            found.append(Span(lab.entity_id, lab.type, m.start(), m.end(), m.group(0)))
-    found.sort(key=lambda s: (-(s.end - s.start), s.start, s.entity_id))
+    found = sorted(found, key=lambda s: (-(s.end - s.start), s.start, s.entity_id))
     chosen: list[Span] = []
     occupied = list(taken)
     for s in found:
@@ -250,7 +316,9 @@ def _unique_ids(names: Iterable[tuple[str, str | None]]) -> list[str]:
 
 def find_entities(articles: list[Article], gazetteer: Gazetteer) -> EntityResult:
     """Entities with their mentions, plus per-passage spans for the deal extractor. Deterministic."""
-    passages: list[Passage] = [p for a in articles for p in a.passages()]
+    by_article = [a.passages() for a in articles]
+    passages: list[Passage] = [p for aps in by_article for p in aps]
+    words = {p.passage_id: _Words(p.text) for p in passages}
 
     gaz_ids = _unique_ids((e.name, e.id) for e in gazetteer.entities)
     known = {label.casefold() for e in gazetteer.entities for label in (e.name, *e.aliases)}
@@ -259,7 +327,7 @@ def find_entities(articles: list[Article], gazetteer: Gazetteer) -> EntityResult
         for eid, e in zip(gaz_ids, gazetteer.entities, strict=True)
         for label in dict.fromkeys((e.name, *e.aliases))
     ])
-    gaz_spans = {p.passage_id: _match_labels(p.text, gaz_labels.candidates(p.text), []) for p in passages}
+    gaz_spans = {p.passage_id: _choose(gaz_labels.find(words[p.passage_id]), []) for p in passages}
 
     # Rule candidates that no gazetteer name covers become new entities, keyed by their casefolded name.
     rule_names: dict[str, tuple[str, EntityType]] = {}
@@ -290,22 +358,21 @@ def find_entities(articles: list[Article], gazetteer: Gazetteer) -> EntityResult
     }
 
     spans: dict[str, list[Span]] = {}
-    for a in articles:
-        aps = a.passages()
+    for aps in by_article:
         first = {
-            p.passage_id: _match_labels(
-                p.text, rule_labels.candidates(p.text), [(s.start, s.end) for s in gaz_spans[p.passage_id]]
+            p.passage_id: _choose(
+                rule_labels.find(words[p.passage_id]), [(s.start, s.end) for s in gaz_spans[p.passage_id]]
             )
             for p in aps
         }
         named = {s.entity_id for v in first.values() for s in v if s.entity_id in surnames}
-        surname_labels = [
-            _Label(rid, "person", re.compile(rf"(?<![\w-])({re.escape(surnames[rid])}){_GENITIVE}(?![\w-])"))
-            for rid in sorted(named)
-        ]
+        surname_labels = _LabelIndex(
+            [(surnames[rid], _Label(rid, "person", _surname_pattern(surnames[rid]))) for rid in sorted(named)],
+            every_label=True,
+        )
         for p in aps:
             taken = [(s.start, s.end) for s in (*gaz_spans[p.passage_id], *first[p.passage_id])]
-            extra = _match_labels(p.text, surname_labels, taken)
+            extra = _choose(surname_labels.find(words[p.passage_id]), taken) if named else []
             spans[p.passage_id] = sorted(
                 (*gaz_spans[p.passage_id], *first[p.passage_id], *extra), key=lambda s: (s.start, s.end)
             )

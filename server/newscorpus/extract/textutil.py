@@ -18,6 +18,21 @@ def slugify(text: str) -> str:
     return slug or "x"
 
 
+# Characters that re.IGNORECASE matches to characters of another str.lower() (`ſ` to `s`, `ı` to `i`, Greek and
+# Cyrillic letters with variant forms, their capitals) or that lower-case to two characters (`İ`). Where neither
+# a pattern's literal nor the text holds one, "matches case-insensitively" implies "the lower-cased literal
+# occurs in the lower-cased text": the extractors' substring prefilters rely on that and are skipped otherwise.
+FOLD_UNSAFE = frozenset(
+    "µİıſͅΐΒΕΘΙΚΜΠΡΣΦΰβεθικμπρςσφϐϑϕϖϰϱϴϵВДОСТЪвдостъѢѣᲀᲁᲂᲃᲄᲅᲆᲇᲈṠṡẛꙊꙋﬅﬆ"
+    "\u1fbe\u1fd3\u1fe3"  # escaped: Unicode normalization would turn them into ι, ΐ, ΰ
+)
+
+
+def fold_safe(text: str) -> bool:
+    """True when `text` holds none of FOLD_UNSAFE, so lower-casing it folds exactly like re.IGNORECASE."""
+    return text.isascii() or FOLD_UNSAFE.isdisjoint(text)
+
+
 # A sentence ends at . ! ? followed by space and an upper-case letter, digit or quote; abbreviations like
 # "Inc." or "Co." before a capitalised word are the price of staying simple.
 _SENT_END = re.compile(r"(?<=[.!?])\s+(?=[A-ZÄÖÜ0-9„\"“])|\n+")
