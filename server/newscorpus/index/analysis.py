@@ -2,7 +2,8 @@
 
 The chain, in order: tokenize (hyphenated words and decimal numbers stay one token) → split compounds
 (index time only) → normalize numbers → lowercase → drop stop words → German lemma (simplemma's
-dictionary: verb forms, irregular and Latin plurals) → fold umlauts/ß/accents → Snowball German stem.
+dictionary via `newscorpus.index.lemmas`: verb forms, irregular and Latin plurals) → fold umlauts/ß/accents
+→ Snowball German stem.
 Every step can be switched off through `AnalysisConfig`, so the relevance benchmark can measure what each
 one is worth. Snowball folds umlauts and ß itself and reads `ae`/`oe`/`ue` as umlauts; the fold step adds
 accents (`Société`) and matters on its own when stemming is off.
@@ -26,6 +27,8 @@ from collections.abc import Iterator
 from pydantic import BaseModel, ConfigDict
 from whoosh.analysis import Analyzer, Filter, LowercaseFilter, RegexTokenizer, Token
 from whoosh.lang import stopwords_for_language
+
+from newscorpus.index.lemmas import german_lemmas
 
 # Plain tokenizer: letters/digits; decimal separators inside numbers stay ("12,5", "3.6").
 PLAIN_TOKEN = r"\w+(?:[.,]\d+)*"
@@ -287,7 +290,7 @@ class FoldFilter(Filter):
 
 
 class LemmaFilter(Filter):
-    """German dictionary lemmas (simplemma) before stemming: verb forms (`fließt`/`fließen`,
+    """German dictionary lemmas before stemming: verb forms (`fließt`/`fließen`,
     `sammelte`/`eingesammelt`) and irregular plurals (`Rechenzentren`) meet their base form. A separable
     verb also gives its base verb at the same position: main clauses split it (`sammelte … ein`), so
     `eingesammelt` must find `sammelte`."""
@@ -324,34 +327,16 @@ SEPARABLE_PREFIXES = tuple(
 )
 
 
-_LEMMA_LOAD = threading.Lock()
-_LEMMAS_LOADED = threading.Event()
-
-
-def load_lemmas() -> None:
-    """Load simplemma's German dictionary (about 3 s and 100 MB, once per process). A server calls this in
-    a background thread at start; the lock keeps a first query from loading it a second time meanwhile."""
-    if _LEMMAS_LOADED.is_set():
-        return
-    with _LEMMA_LOAD:
-        if not _LEMMAS_LOADED.is_set():
-            from simplemma import lemmatize
-
-            lemmatize("Haus", lang="de")
-            _LEMMAS_LOADED.set()
-
-
 def lemma_forms(word: str) -> tuple[str, ...]:
-    """The lowercase lemma of `word`, plus the base verb of a separable verb (`einsammeln` → `sammeln`)."""
-    from simplemma import lemmatize
-
-    load_lemmas()
-    lemma = lemmatize(word, lang="de")
+    """The lowercase lemma of `word` (the word itself when the dictionary lacks it), plus the base verb
+    of a separable verb (`einsammeln` → `sammeln`)."""
+    lemmas = german_lemmas()
+    lemma = lemmas.lemma(word) or word
     if lemma != lemma.lower() or not lemma.endswith(("en", "ln", "rn")):
         return (lemma.lower(),)
     for prefix in SEPARABLE_PREFIXES:
         base = lemma[len(prefix):]
-        if lemma.startswith(prefix) and len(base) >= 5 and lemmatize(base, lang="de") == base:
+        if lemma.startswith(prefix) and len(base) >= 5 and lemmas.lemma(base) == base:
             return (lemma, base)
     return (lemma,)
 

@@ -16,7 +16,6 @@ import copy
 import ipaddress
 import logging
 import sys
-import threading
 from typing import Any, Literal
 
 import uvicorn
@@ -27,7 +26,6 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from newscorpus.config import DEFAULT_HOST, DEFAULT_PORT, ENV_TOKEN, HttpSettings, Settings
-from newscorpus.index.analysis import load_lemmas
 from newscorpus.mcp_server.app import create_server
 from newscorpus.mcp_server.auth import token_auth
 
@@ -156,7 +154,6 @@ def serve(
     if transport == "http":
         check_exposure(http)
     corpus = open_corpus(settings)
-    threading.Thread(target=load_lemmas, name="load-lemmas", daemon=True).start()
     log.info("serving %s (index %s) over %s", settings.corpus_dir, settings.index_dir, transport)
     if transport == "stdio":
         create_server(corpus).run("stdio")
