@@ -1,14 +1,43 @@
-"""The one call the indexer makes: articles + annotation folder → entities and deals."""
+"""The one call the indexer makes: articles + annotation folder → entities and deals.
+
+Deal extraction runs article by article on the corpus-wide entity spans, so its per-article results are
+kept (`ArticleDeals`, keyed by what they depend on) and an update of the corpus reuses them for every
+article whose text, entity spans and entity names are unchanged; only the corpus-wide numbering of deal
+ids and the merge with the curated deals are redone.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
+
+from pydantic import BaseModel
 
 from newscorpus.extract.annotations import DEALS_FILE, load_curated_deals, load_gazetteer
 from newscorpus.extract.curated import build_curated_deals
-from newscorpus.extract.deals import extract_deals, merge_with_curated
-from newscorpus.extract.entities import find_entities
+from newscorpus.extract.deals import _unique_deal_ids, extract_deals, merge_with_curated
+from newscorpus.extract.entities import EntityResult, find_entities
+from newscorpus.extract.textutil import slugify
 from newscorpus.models import Article, Deal, Entity
+
+
+class ArticleDeals(BaseModel):
+    """The deals the rules find in one article, with their ids before corpus-wide numbering; `key` is a
+    digest of everything they depend on (the article, its entity spans, those entities' names)."""
+
+    key: str
+    deals: list[Deal]
+
+
+@dataclass
+class Knowledge:
+    entities: list[Entity]
+    deals: list[Deal]
+    per_article: dict[str, ArticleDeals] = field(default_factory=dict)
+    reused_articles: int = 0
 
 
 def build_knowledge(articles: list[Article], annotations_dir: Path) -> tuple[list[Entity], list[Deal]]:
@@ -17,9 +46,47 @@ def build_knowledge(articles: list[Article], annotations_dir: Path) -> tuple[lis
     A missing annotations folder or file means "nothing curated". A malformed file or a curated quote that
     is no longer in its article raises `AnnotationError` naming file, deal and field.
     """
+    kb = extract_knowledge(articles, annotations_dir)
+    return kb.entities, kb.deals
+
+
+def extract_knowledge(
+    articles: list[Article], annotations_dir: Path, reuse: Mapping[str, ArticleDeals] | None = None
+) -> Knowledge:
+    """`build_knowledge` with the per-article deal results, reusing those in `reuse` (by article id)
+    whose key still matches."""
     gazetteer = load_gazetteer(annotations_dir)
     curated_spec = load_curated_deals(annotations_dir)
     found = find_entities(articles, gazetteer)
     curated = build_curated_deals(curated_spec, articles, found.entities, str(annotations_dir / DEALS_FILE))
-    extracted = extract_deals(articles, found)
-    return found.entities, merge_with_curated(curated, extracted)
+    names = found.by_id()
+    per_article: dict[str, ArticleDeals] = {}
+    reused = 0
+    for article in articles:
+        key = _deal_key(article, found, names)
+        kept = (reuse or {}).get(article.id)
+        if kept is not None and kept.key == key:
+            reused += 1
+        else:
+            kept = ArticleDeals(key=key, deals=[_base_id(d) for d in extract_deals([article], found)])
+        per_article[article.id] = kept
+    extracted = _unique_deal_ids([d for a in articles for d in per_article[a.id].deals], taken=set())
+    return Knowledge(found.entities, merge_with_curated(curated, extracted), per_article, reused)
+
+
+def _base_id(deal: Deal) -> Deal:
+    """The deal with the id the rules give it before ids are made unique (`extract_deals` numbers
+    repeats within its input, here one article, with -2, -3 …)."""
+    base = slugify(" ".join([*(p.name for p in deal.parties[:3]), deal.type]))
+    return deal if base == deal.deal_id else deal.model_copy(update={"deal_id": base})
+
+
+def _deal_key(article: Article, found: EntityResult, names: Mapping[str, Entity]) -> str:
+    spans = [
+        [p.passage_id, [[s.entity_id, s.type, s.start, s.end, s.surface, names[s.entity_id].name]
+                        for s in found.spans.get(p.passage_id, [])]]
+        for p in article.passages()
+    ]
+    h = hashlib.sha256(article.model_dump_json().encode())
+    h.update(json.dumps(spans, ensure_ascii=False).encode())
+    return h.hexdigest()

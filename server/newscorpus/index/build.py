@@ -5,6 +5,11 @@ Layout of an index folder:
     CURRENT             the name of the live build folder (replaced atomically after a build)
     b-<fp>-<nonce>/     one complete build: manifest.json, knowledge.json, the engine's files
 
+When the only change since the live build is new article files (same annotations, same code, no
+article changed or removed), the next build is an incremental update: it reuses the live build's deals
+per article and its analysed passages, and gives exactly what a full build of the corpus gives (see
+`index/whoosh_reuse.py` for why it still writes one new segment). Anything else is a full rebuild.
+
 A build is written into a fresh folder and only becomes live when CURRENT is replaced, so a failed or
 interrupted build (killed, disk full) never leaves a broken index in use. The manifest records a SHA-256
 of every file of the build; opening checks them, so a damaged build is rebuilt instead of served. Builds
@@ -28,7 +33,7 @@ from pydantic import BaseModel, Field
 
 from newscorpus import __version__
 from newscorpus.config import Settings, pause_point
-from newscorpus.extract.pipeline import build_knowledge
+from newscorpus.extract.pipeline import ArticleDeals, extract_knowledge
 from newscorpus.index.engine import EngineBuilder, Progress
 from newscorpus.index.stat_record import recall, remember, stat_signature
 from newscorpus.index.whoosh_engine import WhooshBuilder
@@ -42,6 +47,8 @@ CURRENT = "CURRENT"
 MANIFEST = "manifest.json"
 KNOWLEDGE = "knowledge.json"
 LOCK = ".build.lock"
+SOURCES = "sources.json"  # in a build folder: what it was built from, file by file (decides incremental updates)
+DEALS_BY_ARTICLE = "deals-by-article.json"  # in a build folder: per-article deal results an update reuses
 FINGERPRINT_RECORD = ".fingerprint.json"  # in the index folder: the corpus fingerprint by stat data
 VERIFIED_RECORD = ".verified.json"  # in a build folder: its files passed their checksums in this stat state
 _PACKAGE_DIR = Path(__file__).resolve().parents[1]
@@ -55,8 +62,23 @@ class Manifest(BaseModel):
     version: str
     articles: int
     passages: int
+    # "full", or "incremental" with the build it updated in `previous`.
+    mode: str = "full"
+    previous: str = ""
     # SHA-256 of every other file in the build folder, by name: how a damaged build is recognised.
     files: dict[str, str] = Field(default_factory=dict)
+
+
+class Sources(BaseModel):
+    """What a build read: a hash of the code, one of the annotations, and one per article file."""
+
+    code: str
+    annotations: str
+    articles: dict[str, str]
+
+
+class DealsByArticle(BaseModel):
+    articles: dict[str, ArticleDeals]
 
 
 class BuildError(RuntimeError):
@@ -82,6 +104,46 @@ def corpus_fingerprint(settings: Settings) -> str:
     for path in sorted(_PACKAGE_DIR.rglob("*.py")):
         h.update(path.relative_to(_PACKAGE_DIR).as_posix().encode() + b"\0" + path.read_bytes())
     return h.hexdigest()
+
+
+def corpus_sources(settings: Settings) -> Sources:
+    """`Sources` of the corpus as it is now (reads every file, like `corpus_fingerprint`)."""
+    code = hashlib.sha256(f"format={INDEX_FORMAT};version={__version__}".encode())
+    for path in sorted(_PACKAGE_DIR.rglob("*.py")):
+        code.update(path.relative_to(_PACKAGE_DIR).as_posix().encode() + b"\0" + path.read_bytes())
+    annotations = hashlib.sha256()
+    articles: dict[str, str] = {}
+    for path in _corpus_files(settings):
+        name = path.relative_to(settings.corpus_dir).as_posix()
+        data = path.read_bytes()
+        if path.is_relative_to(settings.articles_dir):
+            articles[name] = hashlib.sha256(data).hexdigest()
+        else:
+            annotations.update(name.encode() + b"\0" + data + b"\0")
+    return Sources(code=code.hexdigest(), annotations=annotations.hexdigest(), articles=articles)
+
+
+def update_plan(folder: Path, sources: Sources) -> tuple[list[str], str]:
+    """(new article files, "") when the corpus differs from the build in `folder` only by new article
+    files; else ([], why a full rebuild is needed)."""
+    try:
+        built = Sources.model_validate_json((folder / SOURCES).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return [], f"the live build has no readable {SOURCES} (built by an older version)"
+    if built.code != sources.code:
+        return [], "the program changed"
+    if built.annotations != sources.annotations:
+        return [], "the annotations changed"
+    removed = [n for n in built.articles if n not in sources.articles]
+    if removed:
+        return [], f"{len(removed)} article file(s) removed, e.g. {removed[0]}"
+    changed = [n for n, digest in built.articles.items() if sources.articles[n] != digest]
+    if changed:
+        return [], f"{len(changed)} article file(s) changed, e.g. {changed[0]}"
+    added = sorted(n for n in sources.articles if n not in built.articles)
+    if not added:
+        return [], "the index format changed"
+    return added, ""
 
 
 def current_fingerprint(settings: Settings) -> str:
@@ -213,21 +275,33 @@ def build_index(
     *,
     progress: Progress = lambda _msg: None,
     engine: EngineBuilder | None = None,
+    previous: Path | None = None,
 ) -> Path:
     """Build knowledge base and search index into a new folder and make it live. Returns the folder.
 
+    With `previous` (an intact build of this corpus minus some new article files, by this code; see
+    `update_plan`), reuse its per-article deals and analysed passages: same result, less work.
     Any failure (bad corpus, disk full, no permission) raises BuildError and leaves the live build as it was.
     """
     engine = engine or WhooshBuilder()
     fingerprint = corpus_fingerprint(settings)
+    previous_kb: KnowledgeBase | None = None
+    reuse: dict[str, ArticleDeals] | None = None
     try:
+        sources = corpus_sources(settings)
         articles = load_articles(settings.corpus_dir)
         if not articles:
             raise BuildError(f"No articles in {settings.articles_dir}. Add some with `newscorpus ingest PATH`.")
+        if previous is not None:
+            previous_kb = load_knowledge(previous)
+            reuse = _deals_by_article(previous)
         progress(f"extracting entities and deals from {len(articles)} articles")
-        entities, deals = build_knowledge(articles, settings.annotations_dir)
+        extracted = extract_knowledge(articles, settings.annotations_dir, reuse)
     except (ValueError, OSError) as exc:
         raise BuildError(f"cannot build {settings.corpus_dir}: {exc}") from exc
+    entities, deals = extracted.entities, extracted.deals
+    if previous is not None:
+        progress(f"deals of {extracted.reused_articles} of {len(articles)} articles reused from {previous.name}")
     kb = KnowledgeBase(fingerprint=fingerprint, articles=articles, entities=entities, deals=deals)
     manifest = Manifest(
         fingerprint=fingerprint,
@@ -235,15 +309,24 @@ def build_index(
         version=__version__,
         articles=len(articles),
         passages=sum(len(a.passages()) for a in articles),
+        mode="full" if previous is None else "incremental",
+        previous="" if previous is None else previous.name,
     )
     nonce = uuid.uuid4().hex[:8]
     staging = settings.index_dir / f"tmp-{nonce}"
     final = settings.index_dir / f"b-{fingerprint[:12]}-{nonce}"
     try:
         staging.mkdir(parents=True)
-        engine.build(kb, staging, progress)
+        if previous is not None and previous_kb is not None:
+            engine.update(kb, staging, previous, previous_kb, progress)
+        else:
+            engine.build(kb, staging, progress)
         pause_point("index:staged")
         (staging / KNOWLEDGE).write_text(kb.model_dump_json(), encoding="utf-8")
+        (staging / SOURCES).write_text(sources.model_dump_json(), encoding="utf-8")
+        (staging / DEALS_BY_ARTICLE).write_text(
+            DealsByArticle(articles=extracted.per_article).model_dump_json(), encoding="utf-8"
+        )
         files = {p.name: _sha256(p) for p in sorted(staging.iterdir()) if p.is_file()}
         (staging / MANIFEST).write_text(
             manifest.model_copy(update={"files": files}).model_dump_json(indent=2), encoding="utf-8"
@@ -265,9 +348,17 @@ def build_index(
         shutil.rmtree(staging, ignore_errors=True)
         shutil.rmtree(final, ignore_errors=True)
         raise
-    progress(f"index ready: {manifest.articles} articles, {manifest.passages} passages, "
+    progress(f"index ready ({manifest.mode} build): {manifest.articles} articles, {manifest.passages} passages, "
              f"{len(entities)} entities, {len(deals)} deals")
     return final
+
+
+def _deals_by_article(folder: Path) -> dict[str, ArticleDeals] | None:
+    """The previous build's per-article deals; None (extract all again) when unreadable."""
+    try:
+        return DealsByArticle.model_validate_json((folder / DEALS_BY_ARTICLE).read_text(encoding="utf-8")).articles
+    except (OSError, ValueError):
+        return None
 
 
 def _make_live(index_dir: Path, folder: Path) -> None:
@@ -319,7 +410,27 @@ def ensure_index(settings: Settings, *, progress: Progress = lambda _msg: None, 
         elif (problem := damage(folder)) is not None:
             progress(f"the index in {folder} is damaged ({problem}): rebuilding it")
         else:
-            progress("corpus changed since the last build: rebuilding the index")
+            return _update(settings, folder, progress)
+        return build_index(settings, progress=progress)
+
+
+def _update(settings: Settings, folder: Path, progress: Progress) -> Path:
+    """Incremental update from the live build when only article files were added, else a full rebuild."""
+    try:
+        added, reason = update_plan(folder, corpus_sources(settings))
+    except OSError as exc:
+        added, reason = [], f"cannot read the corpus ({exc.strerror or exc})"
+    if not added:
+        progress(f"corpus changed since the last build ({reason}): rebuilding the index")
+        return build_index(settings, progress=progress)
+    progress(f"{len(added)} new article file(s) since the last build and nothing else changed: "
+             "updating the index incrementally")
+    try:
+        return build_index(settings, progress=progress, previous=folder)
+    except BuildError:
+        raise
+    except Exception as exc:  # the update path failed where a full build may not: never leave the corpus unindexed
+        progress(f"the incremental update failed ({type(exc).__name__}: {exc}): rebuilding the index")
         return build_index(settings, progress=progress)
 
 

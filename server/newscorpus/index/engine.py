@@ -92,4 +92,11 @@ class EngineBuilder(Protocol):
         """Add the passages of these (new) articles to an existing index in `folder`."""
         ...
 
+    def update(
+        self, kb: KnowledgeBase, folder: Path, previous: Path, previous_kb: KnowledgeBase, progress: Progress
+    ) -> None:
+        """Write into the empty `folder` exactly what `build(kb, folder)` writes, reusing what it can of the
+        index in `previous`, which this code built for `previous_kb` (an incremental update)."""
+        ...
+
     def open(self, folder: Path) -> SearchIndex: ...

@@ -21,6 +21,7 @@ from whoosh.searching import Searcher
 
 from newscorpus.index.analysis import AnalysisConfig, release_models, text_analyzer
 from newscorpus.index.engine import ExpandedQuery, Hit, Progress
+from newscorpus.index.whoosh_reuse import rewrite_index
 from newscorpus.models import KnowledgeBase
 
 log = logging.getLogger(__name__)
@@ -83,6 +84,18 @@ def _passage_docs(kb: KnowledgeBase, article_ids: set[str] | None = None):
             }
 
 
+def _deal_docs(kb: KnowledgeBase):
+    for deal in kb.deals:
+        yield {
+            "deal_id": deal.deal_id,
+            "title": deal.title,
+            "summary": deal.summary,
+            "parties": " ".join(p.name for p in deal.parties),
+            "evidence": " ".join(e.quote for e in deal.evidence),
+            "type": deal.type,
+        }
+
+
 class WhooshBuilder:
     """Builds and opens Whoosh indexes. `analysis` decides how text is indexed; `passage_ranking` how the
     opened index ranks passages; `keep_models` keeps the decompounding model loaded between builds."""
@@ -116,15 +129,8 @@ class WhooshBuilder:
         writer.commit()
         deals = windex.create_in(str(folder), _deal_schema(schema["text"].analyzer), indexname=DEALS)
         writer = deals.writer()
-        for deal in kb.deals:
-            writer.add_document(
-                deal_id=deal.deal_id,
-                title=deal.title,
-                summary=deal.summary,
-                parties=" ".join(p.name for p in deal.parties),
-                evidence=" ".join(e.quote for e in deal.evidence),
-                type=deal.type,
-            )
+        for doc in _deal_docs(kb):
+            writer.add_document(**doc)
         writer.commit()
         progress(f"indexed {total} passages and {len(kb.deals)} deals")
 
@@ -138,6 +144,28 @@ class WhooshBuilder:
         finally:
             if not self.keep_models:
                 release_models(passages.schema["text"].analyzer)
+
+    def update(
+        self, kb: KnowledgeBase, folder: Path, previous: Path, previous_kb: KnowledgeBase, progress: Progress
+    ) -> None:
+        """Write what `build` writes, copying the passages and deals that are unchanged since the build in
+        `previous` (of `previous_kb`, by this code) instead of analysing them again. One segment per index,
+        documents in build order: Whoosh's scores depend on both (see `whoosh_reuse`)."""
+        schema = _passage_schema(text_analyzer(self.analysis))
+        try:
+            passages = rewrite_index(
+                schema, PASSAGES, "passage_id", _passage_docs(kb), previous,
+                {d["passage_id"]: d for d in _passage_docs(previous_kb)}, folder,
+            )
+            deals = rewrite_index(
+                _deal_schema(schema["text"].analyzer), DEALS, "deal_id", _deal_docs(kb), previous,
+                {d["deal_id"]: d for d in _deal_docs(previous_kb)}, folder,
+            )
+        finally:
+            if not self.keep_models:
+                release_models(schema["text"].analyzer)
+        progress(f"indexed {passages[1]} new passages and {deals[1]} new or changed deals, copied "
+                 f"{passages[0]} passages and {deals[0]} deals from {previous.name}")
 
     def open(self, folder: Path) -> WhooshIndex:
         return WhooshIndex(folder, passage_ranking=self.passage_ranking)

@@ -1,0 +1,223 @@
+"""Incremental index updates on real indexes on disk: new article files update the live build by reusing
+its per-article deals and analysed passages, and the result equals a full build of the same corpus
+(knowledge base, search pages, passage scores, deal search); any other change is a full rebuild; a
+killed update leaves the previous build live.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from newscorpus.config import ENV_PAUSE_AT, Settings
+from newscorpus.index.build import (
+    DEALS_BY_ARTICLE,
+    SOURCES,
+    damage,
+    ensure_index,
+    live_build,
+    load_knowledge,
+    read_manifest,
+)
+from newscorpus.index.whoosh_engine import WhooshBuilder
+from newscorpus.ingest.store import article_to_markdown
+from newscorpus.models import Article
+from newscorpus.query.api import CorpusQuery
+from serving import NEWSCORPUS, location
+
+# One id sorts before every bundled article, one after: a new document lands among the old ones.
+EARLY_ID = "2025-06-01-example-nvidia-und-polarise-bauen-in-leipzig"
+LATE_ID = "2026-12-01-example-microsoft-investiert-in-bayern"
+
+QUERIES = [
+    "Nvidia", "Rechenzentrum Leipzig", "Milliarden Euro Investition", "Partnerschaft", "Microsoft Bayern",
+    "Telekom Industrial AI Cloud", "Alibaba", "Blackstone", "KI-Fabrik München", '"Industrial AI Cloud"',
+    "Leipzig NOT Nvidia", "title:Nvidia", "Megawatt", "Wie viel investiert Microsoft?",
+]
+
+
+def _article(article_id: str, title: str, paragraphs: list[str]) -> Article:
+    return Article(
+        id=article_id, title=title, publisher="Example News", published=article_id[:10], language="de",
+        body="\n\n".join(paragraphs),
+    )
+
+
+NEW_ARTICLES = [
+    _article(EARLY_ID, "Nvidia und Polarise bauen Rechenzentrum in Leipzig", [
+        "Der Chipkonzern Nvidia und das Start-up Polarise schließen eine Partnerschaft: Gemeinsam bauen sie "
+        "in Leipzig ein Rechenzentrum mit 40 Megawatt Leistung.",
+        "Polarise investiert dafür rund 1,2 Milliarden Euro. Die Deutsche Telekom liefert die Anbindung.",
+        "Der Bau soll im März 2026 beginnen, teilte Polarise-Chef Jens Gerhardt mit.",
+    ]),
+    _article(LATE_ID, "Microsoft investiert Milliarden in Bayern", [
+        "Microsoft investiert 3 Milliarden Euro in neue Rechenzentren in Bayern, sagte Microsoft-Chef "
+        "Satya Nadella in München.",
+        "Der Finanzinvestor Blackstone beteiligt sich an der Finanzierung der KI-Fabrik.",
+    ]),
+]
+
+
+def write_article(settings: Settings, article: Article) -> None:
+    (settings.articles_dir / f"{article.id}.md").write_text(article_to_markdown(article), encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def template(corpus_settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """A copy of the bundled corpus with a full build."""
+    root = tmp_path_factory.mktemp("incremental")
+    shutil.copytree(corpus_settings.articles_dir, root / "corpus" / "articles")
+    shutil.copytree(corpus_settings.annotations_dir, root / "corpus" / "annotations")
+    settings = Settings.resolve(corpus=root / "corpus", index=root / "index")
+    ensure_index(settings)
+    return settings
+
+
+@pytest.fixture
+def built(template: Settings, tmp_path: Path) -> Settings:
+    shutil.copytree(template.corpus_dir, tmp_path / "corpus")
+    shutil.copytree(template.index_dir, tmp_path / "index")
+    return Settings.resolve(corpus=tmp_path / "corpus", index=tmp_path / "index")
+
+
+def full_build_of(settings: Settings, root: Path) -> Settings:
+    """The same corpus files, built from scratch into another index folder."""
+    other = Settings.resolve(corpus=settings.corpus_dir, index=root / "full-index")
+    ensure_index(other)
+    assert read_manifest(live_build(other.index_dir)).mode == "full"
+    return other
+
+
+def assert_same_outputs(updated: Settings, full: Settings) -> None:
+    a_folder, b_folder = live_build(updated.index_dir), live_build(full.index_dir)
+    assert load_knowledge(a_folder).model_dump() == load_knowledge(b_folder).model_dump()
+    a, b = CorpusQuery.open(updated), CorpusQuery.open(full)
+    try:
+        for q in QUERIES:
+            assert a.search_articles(q, limit=50).model_dump() == b.search_articles(q, limit=50).model_dump(), q
+            assert a.rank_passages(q) == b.rank_passages(q), q
+            assert a.list_deals(query=q, limit=50).model_dump() == b.list_deals(query=q, limit=50).model_dump(), q
+        assert a.list_deals(limit=50).model_dump() == b.list_deals(limit=50).model_dump()
+    finally:
+        a.close()
+        b.close()
+
+
+def test_new_articles_update_incrementally_and_equal_a_full_build(built: Settings, tmp_path: Path) -> None:
+    before = live_build(built.index_dir)
+    old = read_manifest(before)
+    for article in NEW_ARTICLES:
+        write_article(built, article)
+    messages: list[str] = []
+    after = ensure_index(built, progress=messages.append)
+
+    manifest = read_manifest(after)
+    assert after != before and manifest.mode == "incremental" and manifest.previous == before.name, messages
+    assert manifest.articles == old.articles + 2 and damage(after) is None
+    assert any("updating the index incrementally" in m for m in messages), messages
+    assert any(f"copied {old.passages} passages" in m for m in messages), messages
+    assert any(f"deals of {old.articles} of {old.articles + 2} articles reused" in m for m in messages), messages
+    assert {SOURCES, DEALS_BY_ARTICLE} <= set(manifest.files)
+    assert live_build(built.index_dir) == after and before.is_dir(), "the replaced build is kept for readers"
+
+    query = CorpusQuery.open(built)
+    try:
+        assert query.search_articles("Polarise Leipzig Rechenzentrum").results[0].article_id == EARLY_ID
+        assert query.search_articles("Microsoft Bayern Milliarden").results[0].article_id == LATE_ID
+        assert any(EARLY_ID in d.article_ids for d in query.kb.deals), "a deal from the new article"
+    finally:
+        query.close()
+    assert_same_outputs(built, full_build_of(built, tmp_path))
+
+
+def test_updates_chain_and_still_equal_a_full_build(built: Settings, tmp_path: Path) -> None:
+    write_article(built, NEW_ARTICLES[1])
+    first = ensure_index(built)
+    write_article(built, NEW_ARTICLES[0])
+    second = ensure_index(built)
+    assert read_manifest(second).mode == "incremental" and read_manifest(second).previous == first.name
+    assert_same_outputs(built, full_build_of(built, tmp_path))
+
+
+def _change_an_article(settings: Settings) -> None:
+    path = settings.articles_dir / f"{LATE_ID}.md"
+    path.write_text(path.read_text(encoding="utf-8") + "\nEin neuer Absatz über Leipzig.\n", encoding="utf-8")
+
+
+def _delete_an_article(settings: Settings) -> None:
+    (settings.articles_dir / f"{LATE_ID}.md").unlink()
+
+
+def _change_annotations(settings: Settings) -> None:
+    path = next(settings.annotations_dir.glob("*.yaml"))
+    path.write_text(path.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        pytest.param(_change_an_article, "article file(s) changed", id="changed-article"),
+        pytest.param(_delete_an_article, "article file(s) removed", id="deleted-article"),
+        pytest.param(_change_annotations, "the annotations changed", id="annotations"),
+    ],
+)
+def test_other_changes_rebuild_fully(built: Settings, tmp_path: Path, change, reason: str) -> None:
+    write_article(built, NEW_ARTICLES[1])
+    messages: list[str] = []
+    assert read_manifest(ensure_index(built, progress=messages.append)).mode == "incremental", messages
+    change(built)
+    write_article(built, NEW_ARTICLES[0])  # a new article alongside does not make it incremental
+    messages.clear()
+    after = ensure_index(built, progress=messages.append)
+    assert read_manifest(after).mode == "full"
+    assert any("rebuilding the index" in m and reason in m for m in messages), messages
+    assert_same_outputs(built, full_build_of(built, tmp_path))
+
+
+def test_a_build_without_sources_record_is_rebuilt_fully(built: Settings) -> None:
+    """A live build from before incremental updates has no record of its sources."""
+    before = live_build(built.index_dir)
+    (before / SOURCES).unlink()
+    write_article(built, NEW_ARTICLES[0])
+    messages: list[str] = []
+    after = ensure_index(built, progress=messages.append)
+    assert read_manifest(after).mode == "full"
+    assert any("damaged" in m for m in messages), "a missing checksummed file is damage first"
+
+
+def test_killed_update_keeps_the_old_build_and_the_rerun_updates(built: Settings, tmp_path: Path) -> None:
+    before = live_build(built.index_dir)
+    write_article(built, NEW_ARTICLES[0])
+    log = tmp_path / "index.log"
+    with log.open("wb") as err:
+        proc = subprocess.Popen(
+            [str(NEWSCORPUS), "index", *location(built)], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+            stderr=err, env={**os.environ, ENV_PAUSE_AT: "index:staged@120"},
+        )
+    try:
+        deadline = time.monotonic() + 120
+        while "paused at index:staged" not in log.read_text():
+            assert proc.poll() is None, log.read_text()
+            assert time.monotonic() < deadline, log.read_text()
+            time.sleep(0.05)
+        assert "updating the index incrementally" in log.read_text()
+        os.kill(proc.pid, signal.SIGKILL)
+        assert proc.wait() == -signal.SIGKILL
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+    assert live_build(built.index_dir) == before and damage(before) is None
+    old = CorpusQuery(built, load_knowledge(before), WhooshBuilder().open(before))
+    assert EARLY_ID not in old.articles and old.search_articles("Alibaba").total >= 1
+
+    after = ensure_index(built)
+    assert read_manifest(after).mode == "incremental" and read_manifest(after).previous == before.name
+    assert sorted(p.name for p in built.index_dir.iterdir() if p.is_dir()) == sorted([before.name, after.name])
