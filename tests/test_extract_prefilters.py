@@ -151,3 +151,34 @@ def test_label_index_finds_what_the_patterns_find(every_label: bool) -> None:
         assert sorted(index.find(entities._Words(text)), key=_key) == expected, text
         hits += len(expected)
     assert hits > len(texts)
+
+
+RULE_TEXTS = [
+    "Die Siemens Energy AG, die Allianz SE, Bayer KGaA, Acme Inc. und Acme Corp., Foo Ltd, Bar LLC, Baz plc, "
+    "Qux PLC, Big Tech Holdings, Data Group, Philips N.V. und Banco S.A. sowie die Müller GmbH & Co. KG.",
+    "Die Bosch-Gruppe, der Siemens-Konzern, die Adani-Holding und die Tata-Group.",
+    "Der Chipkonzern Nvidia, das Start-up Polarise, das Startup Aleph Alpha, der Finanzinvestor Blackstone, die "
+    "Hausbank Sparkasse, der Rivale AMD, the chipmaker Intel, the startup Mistral, the fund KKR, the giant Google.",
+    "AWS-Chef Matt Garman, CEO Sam Altman und Greg Brockman, Chief Executive Officer Jensen Huang, Gründerin Anna "
+    "Schmidt, Geschäftsführer Peter Müller, Sprecherin Eva Braun, Präsident Emmanuel Macron, founder Elon Musk.",
+    "Autor: Hans Meier. Autorin: Julia Klein. Author: John Smith. Von: Karl Berg. By: Jane Doe.",
+    "Satya Nadella, der Chef von Microsoft, sagte es. Lisa Su, the chief executive, said. "
+    "Mira Murati arbeitet als Managerin. Tim Cook serves as president.",
+    "Die Firma mit Sitz in München, headquartered in Boston, based in Paris, im bayerischen Garching, "
+    "ein Berlin-based Start-up.",
+]
+
+
+def test_rule_anchors_skip_only_passages_without_matches() -> None:
+    texts = [*RULE_TEXTS, *_passages()]
+    matched: set[re.Pattern[str]] = set()
+    for text in texts:
+        low = text.lower()
+        for rule in entities.RULES:
+            full = [(m.span(), m.groups()) for m in rule.pattern.finditer(text)]
+            assert [(m.span(), m.groups()) for m in rule.finditer(text, low)] == full, (rule.pattern.pattern, text)
+            for m in rule.pattern.finditer(text):
+                matched.add(rule.pattern)
+                haystack = m.group(0).lower() if rule.lower else m.group(0)
+                assert any(a in haystack for a in rule.anchors), (m.group(0), rule.anchors)
+    assert matched == {rule.pattern for rule in entities.RULES}

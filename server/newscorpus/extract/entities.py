@@ -9,7 +9,7 @@ or a place phrase (`mit Sitz in`, `im bayerischen`).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from newscorpus.extract.annotations import Gazetteer
@@ -69,19 +69,40 @@ _WORD = re.compile(r"\w+")
 
 
 class _Words:
-    """Where each word of one passage starts, by lower-cased word: built once per passage and shared by the
-    gazetteer, rule and surname labels. Empty for a passage that lower-casing does not fold like
-    re.IGNORECASE (see `fold_safe`); labels then fall back to a pattern search over the whole text."""
+    """The words of one passage, lower-cased, and (on demand) the offsets where a given word starts: built
+    once per passage and shared by the gazetteer, rule and surname labels. Empty for a passage that
+    lower-casing does not fold like re.IGNORECASE (see `fold_safe`); labels then search the whole text."""
 
-    __slots__ = ("safe", "starts", "text")
+    __slots__ = ("_starts", "low", "safe", "text", "words")
 
     def __init__(self, text: str) -> None:
         self.text = text
         self.safe = fold_safe(text)
-        self.starts: dict[str, list[int]] = {}
-        if self.safe:
-            for m in _WORD.finditer(text):
-                self.starts.setdefault(m.group().lower(), []).append(m.start())
+        self.low = text.lower() if self.safe else ""
+        self.words = set(_WORD.findall(self.low))
+        self._starts: dict[str, list[int]] = {}
+
+    def starts(self, word: str) -> list[int]:
+        """Offsets where `word` (lower case, word characters only) is a whole word of the text."""
+        found = self._starts.get(word)
+        if found is None:
+            found = []
+            if word in self.words:
+                low, n = self.low, len(word)
+                i = low.find(word)
+                while i >= 0:
+                    before = low[i - 1] if i else " "
+                    after = low[i + n] if i + n < len(low) else " "
+                    if not _is_word_char(before) and not _is_word_char(after):
+                        found.append(i)
+                    i = low.find(word, i + 1)
+            self._starts[word] = found
+        return found
+
+
+def _is_word_char(c: str) -> bool:
+    """What `\\w` matches in a str pattern."""
+    return c.isalnum() or c == "_"
 
 
 class _LabelIndex:
@@ -101,6 +122,8 @@ class _LabelIndex:
         self._labels = [lab for _, lab in labels]
         self._first: list[str] = []
         self._by_word: dict[str, list[int]] = {}
+        # a label is a candidate where its first word or that word with a genitive s is a word of the text
+        self._by_word_or_genitive: dict[str, list[int]] = {}
         self._always: list[int] = []
         for i, (text, _) in enumerate(labels):
             first = _WORD.match(text.lower())
@@ -109,6 +132,8 @@ class _LabelIndex:
                 self._always.append(i)
             else:
                 self._by_word.setdefault(first.group(0), []).append(i)
+                for key in (first.group(0), first.group(0) + "s"):
+                    self._by_word_or_genitive.setdefault(key, []).append(i)
         self._safe = [fold_safe(text) for text, _ in labels]
         if every_label:
             self._always = sorted({*self._always, *(i for i, safe in enumerate(self._safe) if not safe)})
@@ -126,10 +151,8 @@ class _LabelIndex:
         if not words.safe:
             return _finditer_labels(text, self._labels if self._every_label else self.candidates(text))
         hits: set[int] = set(self._always)
-        for w in words.starts:
-            hits.update(self._by_word.get(w, ()))
-            if w.endswith("s"):
-                hits.update(self._by_word.get(w[:-1], ()))
+        for w in self._by_word_or_genitive.keys() & words.words:
+            hits.update(self._by_word_or_genitive[w])
         found: list[Span] = []
         for i in sorted(hits):
             lab = self._labels[i]
@@ -137,7 +160,7 @@ class _LabelIndex:
             if not first or not self._safe[i]:
                 found += _finditer_labels(text, [lab])
                 continue
-            starts = sorted([*words.starts.get(first, ()), *words.starts.get(first + "s", ())])
+            starts = sorted([*words.starts(first), *words.starts(first + "s")])
             end = 0
             for pos in starts:
                 if pos < end:
@@ -234,6 +257,54 @@ _PLACE_RE = re.compile(
 _BASED_RE = re.compile(rf"(?<![\w-])({_CAP})-based(?![\w])")
 
 
+_LEGAL_AFTER_RE = re.compile(rf"\s+(?:{_LEGAL})(?![\w])")
+_PARTICLE_RE = re.compile(_PARTICLE)
+
+
+@dataclass(frozen=True)
+class _Rule:
+    """A rule pattern and literals of which every match holds one, so a passage holding none is skipped
+    (a substring test instead of a pattern search). With `lower`, the anchors are lower case and looked up
+    in the lower-cased passage; the patterns are case-sensitive, so that is exact for any text."""
+
+    pattern: re.Pattern[str]
+    anchors: tuple[str, ...]
+    lower: bool = False
+
+    def finditer(self, text: str, low: str) -> Iterator[re.Match[str]]:
+        haystack = low if self.lower else text
+        if any(a in haystack for a in self.anchors):
+            return self.pattern.finditer(text)
+        return iter(())
+
+
+_ROLE_ANCHORS = (
+    "ceo", "coo", "cfo", "cto", "cio", "chief", "chef", "gründer", "reporter", "journalist", "korrespondent",
+    "analyst", "kolleg", "sprecher", "vorsitzende", "managerin", "direktor", "leiter", "präsident", "minister",
+    "geschäftsführer", "founder", "chairman", "chairwoman", "president", "spokes",
+)
+_LEGAL_RULE = _Rule(_LEGAL_RE, ("AG", "GmbH", "SE", "KGaA", "Inc", "Corp", "Ltd", "LLC", "plc", "PLC", "Holding",
+                                "Group", "N.V.", "S.A."))
+_COMPOUND_ORG_RULE = _Rule(_COMPOUND_ORG_RE, ("-Gruppe", "-Konzern", "-Holding", "-Group"))
+_DESCRIPTOR_RULE = _Rule(_DESCRIPTOR_RE, (
+    "konzern", "unternehmen", "hersteller", "anbieter", "investor", "zulieferer", "versicherer", "fonds", "start",
+    "gesellschaft", "betreiber", "entwickler", "spezialist", "firm", "bank", "kapitalgeber", "dienstleister",
+    "riese", "konkurrent", "rival", "company", "maker", "fund", "lender", "provider", "operator", "developer",
+    "supplier", "insurer", "manufacturer", "retailer", "giant", "unicorn",
+), lower=True)
+_PERSON_RULES = (
+    _Rule(_ROLE_BEFORE_RE, _ROLE_ANCHORS, lower=True),
+    _Rule(_AUTHOR_RE, ("autor:", "autorin:", "author:", "von:", "by:"), lower=True),
+    _Rule(_ROLE_AFTER_RE, _ROLE_ANCHORS, lower=True),
+    _Rule(_ALS_ROLE_RE, _ROLE_ANCHORS, lower=True),
+)
+_PLACE_RULES = (
+    _Rule(_PLACE_RE, ("Sitz in", "headquartered in", "based in", "schen")),
+    _Rule(_BASED_RE, ("-based",)),
+)
+RULES = (_LEGAL_RULE, _COMPOUND_ORG_RULE, _DESCRIPTOR_RULE, *_PERSON_RULES, *_PLACE_RULES)
+
+
 def _clean_name(raw: str, *, min_tokens: int = 1) -> str | None:
     """Drop leading/trailing stop words and noun-like tokens; None when nothing name-like is left."""
     tokens = raw.split()
@@ -244,15 +315,15 @@ def _clean_name(raw: str, *, min_tokens: int = 1) -> str | None:
     if len(tokens) < min_tokens:
         return None
     name = " ".join(tokens)
-    if any(t.casefold() in _STOP for t in tokens if not re.fullmatch(_PARTICLE, t)):
+    if any(t.casefold() in _STOP for t in tokens if not _PARTICLE_RE.fullmatch(t)):
         return None
     return name
 
 
-def _person_names(text: str) -> list[tuple[int, int, str]]:
+def _person_names(text: str, low: str) -> list[tuple[int, int, str]]:
     out: list[tuple[int, int, str]] = []
-    for rx in (_ROLE_BEFORE_RE, _AUTHOR_RE, _ROLE_AFTER_RE, _ALS_ROLE_RE):
-        for m in rx.finditer(text):
+    for rule in _PERSON_RULES:
+        for m in rule.finditer(text, low):
             name = _clean_name(m.group(1), min_tokens=2)
             if not name:
                 continue
@@ -272,28 +343,29 @@ def _person_names(text: str) -> list[tuple[int, int, str]]:
 def rule_candidates(text: str) -> list[tuple[int, int, str, EntityType]]:
     """Names the rules find in one passage: (start, end, name, type)."""
     out: list[tuple[int, int, str, EntityType]] = []
-    for m in _LEGAL_RE.finditer(text):
+    low = text.lower()
+    for m in _LEGAL_RULE.finditer(text, low):
         words = m.group(1).split()
         cut = max((i + 1 for i, w in enumerate(words) if _DESCRIPTOR_WORD.fullmatch(w)), default=0)
         name = _clean_name(" ".join(words[cut:]))
         if name:
             start = m.start(1) + m.group(1).rfind(name)
             out.append((start, m.end(), text[start:m.end()], "organization"))
-    for m in _COMPOUND_ORG_RE.finditer(text):
+    for m in _COMPOUND_ORG_RULE.finditer(text, low):
         out.append((m.start(), m.end(), m.group(0), "organization"))
-    for m in _DESCRIPTOR_RE.finditer(text):
+    for m in _DESCRIPTOR_RULE.finditer(text, low):
         name = _clean_name(m.group(1))
         if name:
             start = m.start(1) + m.group(1).find(name)
             end = start + len(name)
-            legal = re.match(rf"\s+(?:{_LEGAL})(?![\w])", text[end:])
+            legal = _LEGAL_AFTER_RE.match(text, end)
             if legal:
-                end += legal.end()
+                end = legal.end()
             out.append((start, end, text[start:end], "organization"))
-    for start, end, name in _person_names(text):
+    for start, end, name in _person_names(text, low):
         out.append((start, end, name, "person"))
-    for rx in (_PLACE_RE, _BASED_RE):
-        for m in rx.finditer(text):
+    for rule in _PLACE_RULES:
+        for m in rule.finditer(text, low):
             name = _clean_name(m.group(1))
             if name and name == m.group(1):
                 out.append((m.start(1), m.end(1), name, "location"))
