@@ -116,14 +116,16 @@ def test_fold_unsafe_holds_every_character_ignorecase_folds_unlike_lower() -> No
 
 
 # Labels with word-initial punctuation, short capitals (case-sensitive), several words, hyphens, a repeated
-# word, and characters lower-casing does not fold like re.IGNORECASE.
+# word, leading white space (rules can find such names), and characters lower-casing does not fold like
+# re.IGNORECASE.
 CRAFTED_LABELS = ["AT&T", "E.ON", "SAP", "Data Data", "Open AI", "Meyer-Werft", ".NET", "İnan", "Kıvanç", "ſiemens",
-                  "Deutsche Bank", "Bank"]
+                  "Deutsche Bank", "Bank", " Disrupt\nEnergie", " Innovatoren\nZiel"]
 CRAFTED_TEXTS = [
     "AT&T und E.ON: SAPs Plan, sap nicht. Data Data Data. OPEN   AI's Modell, Open-AI nicht.",
     "Die Meyer-Werft, die Meyer-Werfts und Meyer Werft. .NET und ASP.NET. İnan, Inan, inan, Kıvanç, KIVANÇ.",
     "Siemens, ſiemens und SIEMENS; Deutsche Bank, Deutsche Banks, Bank’s, Banks' und Bankhaus.",
     "Eine Zeile ohne Namen.",
+    "Tech Disrupt\nEnergie und Disrupts Energie; die Innovatoren Ziel, İnnovatoren\nZiel.",
 ]
 
 

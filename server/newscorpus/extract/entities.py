@@ -110,36 +110,44 @@ class _LabelIndex:
     first word it contains (with or without a genitive s): the same matches as trying every label, without
     a pass over the text per label, which grows with the corpus as rules find more names.
 
-    A label can only match where its first word starts a word of the text (its pattern begins with a word
-    boundary, and its first word is followed by a non-word character or a genitive s), so on a fold-safe
-    passage it is tried with `match` at those offsets only, in order and resuming after each match exactly
-    as `finditer` does.
+    A label's pattern begins with a word boundary and its first word (of its first whitespace-separated
+    part) is followed by a non-word character or a genitive s, so it can only match where that word, or the
+    word plus s, is a whole word of the text. On a fold-safe passage a fold-safe label is therefore tried with
+    `match` at those offsets only, in order and resuming after each match exactly as `finditer` does. Other
+    labels, and every label on other passages, keep the plain rule: `finditer` over the passage for each label
+    whose first word of the whole label text (or that word minus a genitive s) is a word of the passage.
 
-    With `every_label`, each label is tried on every passage, as for surnames; the index then only skips a
-    label where it provably cannot match (fold-safe passage and label)."""
+    With `every_label`, the plain rule tries each label on every passage, as for surnames; the index then
+    narrows only where that is provably the same (fold-safe passage and label)."""
 
     def __init__(self, labels: list[tuple[str, _Label]], *, every_label: bool = False) -> None:
         self._labels = [lab for _, lab in labels]
-        self._first: list[str] = []
-        self._by_word: dict[str, list[int]] = {}
-        # a label is a candidate where its first word or that word with a genitive s is a word of the text
-        self._by_word_or_genitive: dict[str, list[int]] = {}
-        self._always: list[int] = []
+        self._every_label = every_label
+        self._by_word: dict[str, list[int]] = {}  # plain rule: first word of the label text
+        self._always: list[int] = []  # plain rule: labels without one
+        self._first: list[str] = []  # by offsets: first word of the pattern, "" to use the plain rule
+        self._keys: dict[str, list[int]] = {}  # on a fold-safe passage: a word of the text -> labels to try
         for i, (text, _) in enumerate(labels):
-            first = _WORD.match(text.lower())
-            self._first.append(first.group(0) if first else "")
-            if first is None:
+            plain = _WORD.match(text.lower())
+            if plain is None:
                 self._always.append(i)
             else:
-                self._by_word.setdefault(first.group(0), []).append(i)
-                for key in (first.group(0), first.group(0) + "s"):
-                    self._by_word_or_genitive.setdefault(key, []).append(i)
-        self._safe = [fold_safe(text) for text, _ in labels]
-        if every_label:
-            self._always = sorted({*self._always, *(i for i, safe in enumerate(self._safe) if not safe)})
-        self._every_label = every_label
+                self._by_word.setdefault(plain.group(0), []).append(i)
+            parts = text.split()
+            first = _WORD.match(parts[0].lower()) if parts and fold_safe(text) else None
+            self._first.append(first.group(0) if first else "")
+            key = first or (None if every_label else plain)
+            if key is not None:
+                for word in (key.group(0), key.group(0) + "s"):
+                    self._keys.setdefault(word, []).append(i)
+        # plain-rule labels tried on every fold-safe passage
+        always = set(self._always)
+        self._safe_always = [i for i, first in enumerate(self._first) if not first and (every_label or i in always)]
 
     def candidates(self, text: str) -> list[_Label]:
+        """The labels the plain rule tries on `text`."""
+        if self._every_label:
+            return self._labels
         words = set(_WORD.findall(text.lower()))
         words |= {w[:-1] for w in words if w.endswith("s")}
         found = {i for w in words for i in self._by_word.get(w, ())}
@@ -149,15 +157,15 @@ class _LabelIndex:
         """Every match of every label in the passage (overlapping ones included; `_choose` picks)."""
         text = words.text
         if not words.safe:
-            return _finditer_labels(text, self._labels if self._every_label else self.candidates(text))
-        hits: set[int] = set(self._always)
-        for w in self._by_word_or_genitive.keys() & words.words:
-            hits.update(self._by_word_or_genitive[w])
+            return _finditer_labels(text, self.candidates(text))
+        hits: set[int] = set(self._safe_always)
+        for w in self._keys.keys() & words.words:
+            hits.update(self._keys[w])
         found: list[Span] = []
         for i in sorted(hits):
             lab = self._labels[i]
             first = self._first[i]
-            if not first or not self._safe[i]:
+            if not first:
                 found += _finditer_labels(text, [lab])
                 continue
             starts = sorted([*words.starts(first), *words.starts(first + "s")])
