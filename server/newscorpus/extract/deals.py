@@ -10,7 +10,7 @@ article are merged; the more signals agree, the higher the confidence.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -146,12 +146,57 @@ def _possible_cues(text: str, among: list[Cue] = CUES) -> list[Cue]:
     return [cue for cue in among if any(a in low for a in cue.anchors)]
 
 
+# Every cue match starts at most this many characters ("will ", "zum ") before the run of word characters and
+# hyphens that leads up to one of its anchors ("Milliarden-Deal", "eingesammelt", "will supply").
+_CUE_REACH = 5
+
+
+def _cue_matches(cue: Cue, text: str) -> Iterator[re.Match[str]]:
+    """`cue.pattern.finditer(text)`. On a fold-safe text the pattern is tried with `match` only at offsets
+    from which an anchor is within reach (see _CUE_REACH), in order and resuming after each match as
+    `finditer` does: a search tries every offset, and the patterns' leading `\\w*` makes each try costly."""
+    if not fold_safe(text):
+        yield from cue.pattern.finditer(text)
+        return
+    low = text.lower()
+    anchors = sorted({i for a in cue.anchors for i in _occurrences(low, a)})
+    pos = untried = 0
+    for at in anchors:
+        if at < pos:
+            continue
+        start = at
+        while start > 0 and (low[start - 1] == "-" or _is_word_char(low[start - 1])):
+            start -= 1
+        offset = max(pos, untried, start - _CUE_REACH)
+        while offset <= at:
+            m = cue.pattern.match(text, offset)
+            if m is not None:
+                yield m
+                pos = m.end()
+                break
+            offset += 1
+        untried = max(untried, offset)
+
+
+def _occurrences(text: str, part: str) -> Iterator[int]:
+    i = text.find(part)
+    while i >= 0:
+        yield i
+        i = text.find(part, i + 1)
+
+
+def _is_word_char(c: str) -> bool:
+    """What `\\w` matches in a str pattern."""
+    return c.isalnum() or c == "_"
+
+
 def _cues(text: str, among: list[Cue] = CUES) -> tuple[dict[DealType, float], int, str]:
     """Cue scores per deal type, and position and wording of the first cue (`among`: see _possible_cues)."""
     scores: dict[DealType, float] = {}
     first, word = len(text), ""
-    for rx, dtype, weight, _ in _possible_cues(text, among):
-        for m in rx.finditer(text):
+    for cue in _possible_cues(text, among):
+        dtype, weight = cue.type, cue.weight
+        for m in _cue_matches(cue, text):
             scores[dtype] = scores.get(dtype, 0) + weight
             if m.start() < first:
                 first, word = m.start(), m.group(0)
