@@ -28,6 +28,7 @@ from pydantic import BaseModel, ConfigDict
 from whoosh.analysis import Analyzer, Filter, LowercaseFilter, RegexTokenizer, Token
 from whoosh.lang import stopwords_for_language
 
+from newscorpus.index.compound_split import best_split
 from newscorpus.index.lemmas import german_lemmas
 
 # Plain tokenizer: letters/digits; decimal separators inside numbers stay ("12,5", "3.6").
@@ -145,7 +146,8 @@ def word_cache(owner: object) -> WordCache:
 
 
 class Decompounder:
-    """Splits closed German compounds with `split-words` (an n-gram model of German word starts and ends).
+    """Splits closed German compounds with `split-words`' model (an n-gram model of German word starts and
+    ends), through `compound_split.best_split`, which gives split-words' best split faster.
 
     Only capitalized words (nouns) are split, and only when the split scores high enough: the model also
     offers `Milli|arden`. Splits are applied recursively, so `Rechenzentrumsstandorte` gives
@@ -156,7 +158,7 @@ class Decompounder:
     def __init__(self) -> None:
         self._cache: dict[str, tuple[str, ...]] = {}
         self._splits: dict[str, tuple[str, ...]] = {}  # recursive splits, parts included
-        self._splitter = None
+        self._probs = None
 
     def parts(self, word: str) -> tuple[str, ...]:
         if len(word) < MIN_SPLIT_LEN or not word[0].isupper() or not word.isalpha():
@@ -174,11 +176,11 @@ class Decompounder:
         return parts
 
     def _split_uncached(self, word: str) -> Iterator[str]:
-        if self._splitter is None:
-            from split_words import Splitter
+        if self._probs is None:
+            from split_words.splitter import get_ngram_probs
 
-            self._splitter = Splitter()
-        score, head, tail = self._splitter.split_compound(word)[0]
+            self._probs = get_ngram_probs()
+        score, head, tail = best_split(word, self._probs)
         threshold = SPLIT_SCORE_LONG if len(word) >= LONG_WORD else SPLIT_SCORE
         if score < threshold or head.lower() == word.lower():
             return
@@ -192,7 +194,7 @@ class Decompounder:
         import split_words.splitter as sw
 
         sw.ngram_probs = None
-        self._splitter = None
+        self._probs = None
         self._cache, self._splits = {}, {}
 
     def __getstate__(self) -> dict:
