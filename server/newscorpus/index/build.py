@@ -37,8 +37,8 @@ from newscorpus.extract.pipeline import ArticleDeals, extract_knowledge
 from newscorpus.index.engine import EngineBuilder, Progress
 from newscorpus.index.stat_record import recall, remember, stat_signature
 from newscorpus.index.whoosh_engine import WhooshBuilder
-from newscorpus.ingest.store import load_articles
-from newscorpus.models import KnowledgeBase
+from newscorpus.ingest.store import load_articles, read_article
+from newscorpus.models import Article, KnowledgeBase
 
 log = logging.getLogger(__name__)
 
@@ -289,12 +289,14 @@ def build_index(
     reuse: dict[str, ArticleDeals] | None = None
     try:
         sources = corpus_sources(settings)
-        articles = load_articles(settings.corpus_dir)
-        if not articles:
-            raise BuildError(f"No articles in {settings.articles_dir}. Add some with `newscorpus ingest PATH`.")
         if previous is not None:
             previous_kb = load_knowledge(previous)
             reuse = _deals_by_article(previous)
+            articles = _articles_since(settings, previous_kb)
+        else:
+            articles = load_articles(settings.corpus_dir)
+        if not articles:
+            raise BuildError(f"No articles in {settings.articles_dir}. Add some with `newscorpus ingest PATH`.")
         progress(f"extracting entities and deals from {len(articles)} articles")
         extracted = extract_knowledge(articles, settings.annotations_dir, reuse)
     except (ValueError, OSError) as exc:
@@ -351,6 +353,17 @@ def build_index(
     progress(f"index ready ({manifest.mode} build): {manifest.articles} articles, {manifest.passages} passages, "
              f"{len(entities)} entities, {len(deals)} deals")
     return final
+
+
+def _articles_since(settings: Settings, previous_kb: KnowledgeBase) -> list[Article]:
+    """What `load_articles` returns, reading only the article files the previous build did not have (its
+    files are unchanged, checked by `update_plan`, so its articles are theirs)."""
+    known = {a.id for a in previous_kb.articles}
+    paths = sorted(settings.articles_dir.glob("*.md")) if settings.articles_dir.is_dir() else []
+    new = [read_article(p) for p in paths if p.stem not in known]
+    if len(paths) != len(known) + len(new):
+        return load_articles(settings.corpus_dir)  # not one file per known article: read them all
+    return sorted([*previous_kb.articles, *new], key=lambda a: a.id)
 
 
 def _deals_by_article(folder: Path) -> dict[str, ArticleDeals] | None:

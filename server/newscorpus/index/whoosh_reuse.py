@@ -11,7 +11,7 @@ postings and lengths from the older index; only new or changed documents are ana
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -87,20 +87,33 @@ def _copy_postings(writer, reader, docmap: dict[int, int], schema: Schema) -> di
     """Add the copied documents' postings under their new numbers; returns each scorable field's exact
     total length over them (the sum of term frequencies, which is what a build adds up)."""
     add = writer.pool.add
+    every_doc = len(docmap) == reader.doc_count_all()
     totals: dict[str, int] = {}
     for fieldname, btext in reader.all_terms():
         field = schema[fieldname]
-        scorable = field.scorable
-        m = reader.postings(fieldname, btext)
-        total = 0
-        while m.is_active():
-            new = docmap.get(m.id())
+        count_lengths = field.scorable and not every_doc
+        for docnum, weight, value in _postings(reader.postings(fieldname, btext)):
+            new = docmap.get(docnum)
             if new is not None:
-                add((fieldname, btext, new, m.weight(), m.value()))
-                if scorable:
-                    total += field.format.decode_frequency(m.value())
-            m.next()
-        if total:
-            totals[fieldname] = totals.get(fieldname, 0) + total
+                add((fieldname, btext, new, weight, value))
+                if count_lengths:
+                    totals[fieldname] = totals.get(fieldname, 0) + field.format.decode_frequency(value)
+    if every_doc:  # then the old totals are the exact sums, without decoding every posting
+        totals = {name: reader.field_length(name) for name, field in schema.items() if field.scorable}
     return totals
 
+
+def _postings(m) -> Iterator[tuple[int, float, Any]]:
+    """(docnum, weight, value) of every posting of a matcher: a block at a time with the pinned Whoosh's
+    W3 codec (its block lists, about three times faster than a call per posting), else one by one."""
+    blockwise = all(hasattr(m, a) for a in ("_i", "_read_ids", "_read_weights", "_read_values", "_next_block"))
+    while m.is_active():
+        if blockwise and m._i == 0:
+            m._read_ids()
+            m._read_weights()
+            m._read_values()
+            yield from zip(m._ids, m._weights, m._values, strict=True)
+            m._next_block()
+        else:
+            yield m.id(), m.weight(), m.value()
+            m.next()
