@@ -59,6 +59,9 @@ class SizeResult(BaseModel):
     update_articles: int
     update_s: float
     update_searchable: bool
+    # "incremental" or "full" (from the new build's manifest), and where the update's time went.
+    update_mode: str = ""
+    update_phases_s: dict[str, float] = {}
 
 
 class PerfReport(BaseModel):
@@ -265,9 +268,19 @@ def measure_size(articles: int, workdir: Path, *, queries: int, cold_starts: int
 
     progress(f"[{articles}] update with {NEW_ARTICLES} new articles")
     new_ids = write_articles(settings.corpus_dir, material, articles, NEW_ARTICLES)
+    update_marks: dict[str, float] = {}
+
+    def update_note(message: str) -> None:
+        for key, start in (("extract", "extracting"), ("index", "deals of"), ("write", "indexed")):
+            if message.startswith(start):
+                update_marks.setdefault(key, time.perf_counter())
+        progress(f"[{articles}]   {message}")
+
     t = time.perf_counter()
-    updated = ensure_index(settings)
+    updated = ensure_index(settings, progress=update_note)
     update_s = time.perf_counter() - t
+    bounds = [("prepare", t), *sorted(update_marks.items(), key=lambda kv: kv[1]), ("", t + update_s)]
+    update_phases = {name: round(bounds[i + 1][1] - at, 2) for i, (name, at) in enumerate(bounds[:-1])}
     check = CorpusQuery.open(settings)
     searchable = all(i in check.articles for i in new_ids) and _findable(check, new_ids[-1])
     check.close()
@@ -284,6 +297,7 @@ def measure_size(articles: int, workdir: Path, *, queries: int, cold_starts: int
         floor=session["floor"], peers=peer_results,
         update_articles=(updated_manifest.articles if updated_manifest else 0) - manifest.articles,
         update_s=round(update_s, 2), update_searchable=searchable,
+        update_mode=updated_manifest.mode if updated_manifest else "", update_phases_s=update_phases,
     )
 
 

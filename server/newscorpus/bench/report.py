@@ -38,6 +38,14 @@ def floor_target(s: SizeResult) -> tuple[str, str, bool]:
             f"{p50:.1f} ms vs floor {floor:.1f} ms = {p50 / floor:.1f}×", p50 <= 3 * floor)
 
 
+def _update_detail(s: SizeResult) -> str:
+    """How the update ran: incremental or full, and its phases."""
+    if not s.update_mode:
+        return ""
+    phases = " / ".join(f"{k} {v:.1f}" for k, v in s.update_phases_s.items())
+    return f" ({s.update_mode}{': ' + phases + ' s' if phases else ''})"
+
+
 def render(report: PerfReport) -> str:
     m = report.machine
     lines = [
@@ -60,7 +68,8 @@ def render(report: PerfReport) -> str:
             f"{s.articles_per_s:.0f} | {s.passages_per_s:.0f} | "
             f"{ph['load']:.1f} / {ph['extract']:.1f} / {ph['index']:.1f} / {ph['write']:.1f} | "
             f"{_mb(s.index_bytes)} | {' / '.join(f'{c:.2f}' for c in s.cold_start_s)} | "
-            f"{s.server_peak_rss_mb} | {s.update_s:.2f}{'' if s.update_searchable else ' (NOT searchable)'} |"
+            f"{s.server_peak_rss_mb} | {s.update_s:.2f}{_update_detail(s)}"
+            f"{'' if s.update_searchable else ' (NOT searchable)'} |"
         )
     lines += ["", "| articles | call | query API p50 / p95 / p99 | MCP stdio p50 / p95 / p99 | protocol cost p50 |",
               "|---:|---|---|---|---:|"]
