@@ -89,7 +89,8 @@ class EngineBuilder(Protocol):
     def build(self, kb: KnowledgeBase, folder: Path, progress: Progress) -> None: ...
 
     def add(self, kb: KnowledgeBase, article_ids: Sequence[str], folder: Path) -> None:
-        """Add the passages of these (new) articles to an existing index in `folder`."""
+        """Add the passages of these (new) articles to an existing index in `folder`. With Whoosh this
+        appends a segment, whose scores differ from a one-segment build's: builds use `update`."""
         ...
 
     def update(
