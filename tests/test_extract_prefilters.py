@@ -10,10 +10,11 @@ from pathlib import Path
 import pytest
 
 from newscorpus.bench.scale_corpus import generate_article, load_material
-from newscorpus.extract import deals, entities
+from newscorpus.extract import deals, entities, money
 from newscorpus.extract.annotations import load_gazetteer
 from newscorpus.extract.textutil import FOLD_UNSAFE, fold_safe, sentence_spans
 from newscorpus.ingest.store import load_articles
+from newscorpus.models import Amount
 
 CORPUS = Path(__file__).resolve().parents[1] / "corpus"
 
@@ -198,3 +199,30 @@ def test_cue_matches_equal_finditer_on_random_compounds() -> None:
         for cue in deals.CUES:
             expected = [(m.span(), m.group(0)) for m in cue.pattern.finditer(text)]
             assert [(m.span(), m.group(0)) for m in deals._cue_matches(cue, text)] == expected, (cue.type, text)
+
+
+def _all_amounts(text: str) -> list[Amount]:
+    """`parse_amounts` without its prefilter."""
+    out: list[Amount] = []
+    pos = 0
+    while (m := money._AMOUNT_RE.search(text, pos)) is not None:
+        amount = money._amount(m, "")
+        if amount is None:
+            pos = m.start() + 1
+            continue
+        out.append(amount)
+        pos = m.start() + len(amount.text)
+    return out
+
+
+def test_money_prefilter_skips_only_texts_without_amounts() -> None:
+    forms = [f for table in (money.PREFIX_CURRENCIES, money.SUFFIX_CURRENCIES, money.SCALES) for f, _, _ in table]
+    numbers = ["3", "12,5", "1.250", "vier", "eine", "a", "two and a half", "$5", "€2.5m"]
+    texts = [f"rund {n} {f}" for n in numbers for f in forms] + [f"{n}-{f}-Deal" for n in numbers for f in forms]
+    texts += [*_passages(), "Die Firma setzt 5 Millionen ſchnell um", "vıer Milliarden", "2030 werden es 12 Tausend"]
+    found = 0
+    for text in texts:
+        expected = _all_amounts(text)
+        assert money.parse_amounts(text) == expected, text
+        found += bool(expected)
+    assert 0 < found < len(texts)

@@ -208,9 +208,15 @@ def _anaphoric(before: str, cue_word: str) -> bool:
     return noun and bool(_ANAPHORIC.search(before))
 
 
+_CLAUSE_CUT = re.compile(r"[,;:–—](?=\s)\s*|\s[-–—]\s")  # not inside "12,5"
+_LIST_GLUE_WORDS = re.compile(r"\b(?:und|and|sowie|or|oder|&)\b|[,;:–—\s-]")
+_WITH_AFTER_CUE = re.compile(r"\S*\s+(?:mit|with)\s")
+_LED_BY = re.compile(r"led by|angeführt (?:von|vom)|unter (?:der )?führung (?:von|vom|des|der)", _I)
+
+
 def _clauses(text: str, spans: list[Span]) -> list[tuple[int, int]]:
     """Split at , ; : – but keep lists of names (`BlackRock, Microsoft, MGX und GIP`) together."""
-    cuts = [m.end() for m in re.finditer(r"[,;:–—](?=\s)\s*|\s[-–—]\s", text)]  # not inside "12,5"
+    cuts = [m.end() for m in _CLAUSE_CUT.finditer(text)]
     bounds = list(zip([0, *cuts], [*cuts, len(text)], strict=True))
 
     def names_only(b: int, e: int) -> bool:
@@ -218,7 +224,7 @@ def _clauses(text: str, spans: list[Span]) -> list[tuple[int, int]]:
         for s in spans:
             if b <= s.start and s.end <= e:
                 rest = rest.replace(s.surface, " ")
-        return bool(spans) and re.sub(r"\b(?:und|and|sowie|or|oder|&)\b|[,;:–—\s-]", "", rest) == ""
+        return bool(spans) and _LIST_GLUE_WORDS.sub("", rest) == ""
 
     merged: list[list[int]] = []
     glue_next = False
@@ -344,7 +350,7 @@ def _candidates(article: Article, spans: dict[str, list[Span]]) -> list[_Candida
                     ]
                     parties = _orgs(prev_spans, prev.text, [(0, len(prev.text))]) + parties
                     used = [prev, sent]
-                mit = re.match(r"\S*\s+(?:mit|with)\s", sent.text[b + cpos:])
+                mit = _WITH_AFTER_CUE.match(sent.text, b + cpos)
                 if mit and len(used) == 1 and not any(p.start < b + cpos for p in parties):
                     # "Partnerschaften mit OpenAI und Microsoft": the other side is the subject, which a
                     # list item leaves to its lead-in line ("NVIDIAs strategische Rolle umfasst :").
@@ -385,7 +391,7 @@ def _assign_roles(c: _Candidate, dtype: DealType) -> dict[str, str]:
     if dtype == "funding_round":
         for s in c.parties:
             lead = last.text[max(0, s.start - 60):s.start]
-            if re.search(r"led by|angeführt (?:von|vom)|unter (?:der )?führung (?:von|vom|des|der)", lead, _I):
+            if _LED_BY.search(lead):
                 roles[s.entity_id] = "lead_investor"
     return roles
 

@@ -33,8 +33,13 @@ class EntityResult:
     entities: list[Entity]
     spans: dict[str, list[Span]] = field(default_factory=dict)
 
+    _by_id: dict[str, Entity] | None = field(default=None, init=False, repr=False, compare=False)
+
     def by_id(self) -> dict[str, Entity]:
-        return {e.entity_id: e for e in self.entities}
+        """Entities by id, built once (deal extraction asks for it per article); do not modify."""
+        if self._by_id is None:
+            self._by_id = {e.entity_id: e for e in self.entities}
+        return self._by_id
 
 
 # ---------------------------------------------------------------- name matching
@@ -265,6 +270,7 @@ _PLACE_RE = re.compile(
 _BASED_RE = re.compile(rf"(?<![\w-])({_CAP})-based(?![\w])")
 
 
+_GENITIVE_END = re.compile(r"(?:'s|’s|s')$")
 _LEGAL_AFTER_RE = re.compile(rf"\s+(?:{_LEGAL})(?![\w])")
 _PARTICLE_RE = re.compile(_PARTICLE)
 
@@ -414,7 +420,7 @@ def find_entities(articles: list[Article], gazetteer: Gazetteer) -> EntityResult
     for p in passages:
         taken = [(s.start, s.end) for s in gaz_spans[p.passage_id]]
         for start, end, name, etype in rule_candidates(p.text):
-            base = re.sub(r"(?:'s|’s|s')$", "", name)
+            base = _GENITIVE_END.sub("", name)
             if base.casefold() in known or any(start < e and b < end for b, e in taken):
                 continue
             rule_names.setdefault(base.casefold(), (base, etype))

@@ -25,6 +25,7 @@ from decimal import Decimal, InvalidOperation
 from types import MappingProxyType
 from typing import Literal
 
+from newscorpus.extract.textutil import fold_safe
 from newscorpus.models import Amount, Qualifier
 
 Lang = Literal["de", "en"] | None
@@ -292,7 +293,30 @@ _SUFFIX_BY_KEY: Mapping[str, tuple[str, Lang]] = MappingProxyType(
 )
 _WORD_BY_KEY: Mapping[str, tuple[Decimal, Lang]] = MappingProxyType({_key(w): (v, lang) for w, v, lang in NUMBER_WORDS})
 
+
+
+def _longest_part(form: str) -> str:
+    return max(form.lower().split(" "), key=len)
+
+
+# An amount counts only when it names a currency or has a scale of a million or more (see `_amount`), so it
+# holds one of these lower-cased words; a text holding none has no amount and is not searched.
+def _shortest_cover(words: set[str]) -> tuple[str, ...]:
+    """The words that contain no other of the words: a text holds one of `words` iff it holds one of these."""
+    return tuple(sorted(w for w in words if not any(o != w and o in w for o in words)))
+
+
+_MONEY_HINTS: tuple[str, ...] = _shortest_cover({
+    *(_longest_part(p) for p, _, _ in PREFIX_CURRENCIES),
+    *(_longest_part(c) for c, _, _ in SUFFIX_CURRENCIES),
+    *(_longest_part(s) for s, factor, _ in SCALES if factor >= 10**6),
+})
+
 # --- interpretation -----------------------------------------------------------------------------------
+
+
+_GROUP_MARKS = re.compile(r"['’\u00a0\u202f]")
+_YEAR = re.compile(r"(?:19|20)\d\d")
 
 
 def _valid_groups(groups: list[str]) -> bool:
@@ -303,7 +327,7 @@ def _digits_value(raw: str, lang: Lang) -> Decimal | None:
     """The value of a digit string. `lang` decides "1.250"/"1,250" (one separator, three digits after it):
     German reads "." as grouping and "," as decimal, English the other way round; without a language
     (no scale word) a lone separator before exactly three digits groups thousands ("1.250 Euro" = 1250)."""
-    s = re.sub(r"['’\u00a0\u202f]", "", raw)
+    s = _GROUP_MARKS.sub("", raw)
     seps = [c for c in s if c in ".,"]
     if not seps:
         return Decimal(s)
@@ -386,7 +410,7 @@ def _amount(m: re.Match[str], passage_id: str) -> Amount | None:
         return None  # "einem Milliarden-Deal": an article before a plural scale is no number
     if currency == "KRW" and factor == 1:  # "in 2019 won the award"
         return None
-    if not word and not pre and factor > 1 and re.fullmatch(r"(?:19|20)\d\d", num):
+    if not word and not pre and factor > 1 and _YEAR.fullmatch(num):
         return None  # "bis 2030 Milliarden investieren": a year, not 2030 billion
 
     if word:
@@ -418,6 +442,10 @@ def _amount(m: re.Match[str], passage_id: str) -> Amount | None:
 def parse_amounts(text: str, passage_id: str = "") -> list[Amount]:
     """Every money amount in `text`, in order of appearance and non-overlapping."""
     out: list[Amount] = []
+    if fold_safe(text):
+        low = text.lower()
+        if not any(hint in low for hint in _MONEY_HINTS):
+            return out
     pos = 0
     while (m := _AMOUNT_RE.search(text, pos)) is not None:
         amount = _amount(m, passage_id)
