@@ -64,3 +64,30 @@ def test_scores_equal_plain_bm25f_over_two_segments(
     expected = _plain_scores(two_segments, corpus_query, text)
     assert two_segments.passage_scores(corpus_query._expander.expand(text)) == expected
     assert [(h.key, h.score) for h in two_segments.search_passages(corpus_query._expander.expand(text))] == expected
+
+
+def test_scores_do_not_depend_on_where_a_passage_lies_in_the_index(corpus_query: CorpusQuery, tmp_path: Path) -> None:
+    """Whoosh's DisjunctionMax and coordination matchers scored a document with values of other documents
+    or of the walk so far; ours give a passage the same score whatever the documents' order."""
+    kb = corpus_query.kb
+    reordered = kb.model_copy(update={"articles": list(reversed(kb.articles))})
+    scores = []
+    for n, base in enumerate((kb, reordered)):
+        folder = tmp_path / f"i{n}"
+        folder.mkdir()
+        builder = WhooshBuilder(keep_models=True)
+        builder.build(base, folder, lambda _m: None)
+        index = builder.open(folder)
+        expander = corpus_query._expander
+        scores.append([dict(index.passage_scores(expander.expand(q))) for q in ORDER_QUERIES])
+        index.close()
+    assert scores[0] == scores[1]
+    assert all(len(s) > 5 for s in scores[0])
+
+
+ORDER_QUERIES = [
+    "How much has the AI Infrastructure Partnership raised so far?",
+    "Wie viel Geld hat die KI-Infrastruktur-Partnerschaft bisher eingesammelt?",
+    "nuclear power joint venture data centre electricity",
+    "KIA investor AI infrastructure",
+]

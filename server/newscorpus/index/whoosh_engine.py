@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from whoosh import index as windex
-from whoosh import qparser, scoring
+from whoosh import matching, qparser, scoring
 from whoosh.analysis import Analyzer
 from whoosh.fields import ID, STORED, TEXT, Schema
 from whoosh.query import And, AndNot, DisjunctionMax, Not, NullQuery, Or, Query, Term
@@ -312,10 +312,10 @@ def _build(
             if q is not None:
                 options.append(q.with_boost(alt.weight))
         if options:
-            parts.append(options[0] if len(options) == 1 else DisjunctionMax(options))
+            parts.append(options[0] if len(options) == 1 else _BestOf(options))
     if not parts:
         return None
-    return parts[0] if len(parts) == 1 else Or(parts, scale=COORD)
+    return parts[0] if len(parts) == 1 else _CoordOr(parts, scale=COORD)
 
 
 def _words(text: str, fields: Sequence[str], schema: Schema, *, all_words: bool) -> Query | None:
@@ -331,10 +331,60 @@ def _words(text: str, fields: Sequence[str], schema: Schema, *, all_words: bool)
         if len(leaves) == 1:
             per_field.append(leaves[0])
         else:
-            per_field.append(And(leaves) if all_words else Or(leaves, scale=COORD))
+            per_field.append(And(leaves) if all_words else _CoordOr(leaves, scale=COORD))
     if not per_field:
         return None
     return per_field[0] if len(per_field) == 1 else Or(per_field)
+
+
+class _BestOfMatcher(matching.DisjunctionMaxMatcher):
+    """Whoosh's DisjunctionMaxMatcher scores `max(a, b)` even when only one of them is on the current
+    document, so a document's score took the other's score for a later document. This one takes the
+    best of the sub-matchers that are on the current document."""
+
+    def score(self) -> float:
+        a, b = self.a, self.b
+        if not a.is_active():
+            return b.score()
+        if not b.is_active():
+            return a.score()
+        a_id, b_id = a.id(), b.id()
+        if a_id != b_id:
+            return a.score() if a_id < b_id else b.score()
+        return max(a.score(), b.score())
+
+
+class _BestOf(DisjunctionMax):
+    """A document's score is its best alternative's (`_BestOfMatcher`)."""
+
+    def _matcher(self, subs, searcher, context):
+        reader = searcher.reader()
+        return self._tree_matcher(subs, _BestOfMatcher, searcher, context, lambda q: q.estimate_size(reader))
+
+
+class _FixedCoordMatcher(matching.CoordMatcher):
+    """Whoosh's coordination bonus with the query's term count fixed: Whoosh recounts the terms when it
+    prunes exhausted sub-matchers during a search, so the same document scored differently depending on
+    where in the index it lies."""
+
+    def __init__(self, child, scale: float = 1.0, termcount: int | None = None) -> None:
+        super().__init__(child, scale=scale)
+        if termcount is not None:
+            self._termcount = termcount
+
+    def _replacement(self, newchild):
+        return self.__class__(newchild, scale=self._scale, termcount=self._termcount)
+
+
+class _CoordOr(Or):
+    """OR with a coordination bonus for matching more of the query's terms (`_FixedCoordMatcher`)."""
+
+    def _matcher(self, subs, searcher, context):
+        reader = searcher.reader()
+        m = self._tree_matcher(subs, matching.UnionMatcher, searcher, context, lambda q: q.estimate_size(reader))
+        if self.scale and any(m.term_matchers()):
+            m = _FixedCoordMatcher(m, scale=self.scale)
+        return m
 
 
 def _word_query(field: str, forms: list[str]) -> Query:
