@@ -117,7 +117,8 @@ class _LabelIndex:
 
     A label's pattern begins with a word boundary and its first word (of its first whitespace-separated
     part) is followed by a non-word character or a genitive s, so it can only match where that word, or the
-    word plus s, is a whole word of the text. On a fold-safe passage a fold-safe label is therefore tried with
+    word plus s, is a whole word of the text; its other words are whole words of the text too (the last one
+    perhaps with a genitive s). On a fold-safe passage a fold-safe label is therefore tried with
     `match` at those offsets only, in order and resuming after each match exactly as `finditer` does. Other
     labels, and every label on other passages, keep the plain rule: `finditer` over the passage for each label
     whose first word of the whole label text (or that word minus a genitive s) is a word of the passage.
@@ -131,6 +132,8 @@ class _LabelIndex:
         self._by_word: dict[str, list[int]] = {}  # plain rule: first word of the label text
         self._always: list[int] = []  # plain rule: labels without one
         self._first: list[str] = []  # by offsets: first word of the pattern, "" to use the plain rule
+        self._inner: list[frozenset[str]] = []  # by offsets: the other words but the last, all whole words
+        self._last: list[str] = []  # by offsets: the last word, a whole word with or without a genitive s
         self._keys: dict[str, list[int]] = {}  # on a fold-safe passage: a word of the text -> labels to try
         for i, (text, _) in enumerate(labels):
             plain = _WORD.match(text.lower())
@@ -141,6 +144,9 @@ class _LabelIndex:
             parts = text.split()
             first = _WORD.match(parts[0].lower()) if parts and fold_safe(text) else None
             self._first.append(first.group(0) if first else "")
+            runs = _WORD.findall(text.lower())
+            self._inner.append(frozenset(runs[1:-1]))
+            self._last.append(runs[-1] if runs else "")
             key = first or (None if every_label else plain)
             if key is not None:
                 for word in (key.group(0), key.group(0) + "s"):
@@ -172,6 +178,9 @@ class _LabelIndex:
             first = self._first[i]
             if not first:
                 found += _finditer_labels(text, [lab])
+                continue
+            last = self._last[i]
+            if not (self._inner[i] <= words.words and (last in words.words or last + "s" in words.words)):
                 continue
             starts = sorted([*words.starts(first), *words.starts(first + "s")])
             end = 0
