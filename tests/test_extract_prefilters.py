@@ -72,17 +72,17 @@ def test_cue_prefilter_matches_full_scan_on_crafted_phrases(text: str) -> None:
         assert deals._cues(sample) == _full_scan(sample), sample
 
 
-def test_cue_prefilter_matches_full_scan_on_corpus_sentences_and_clauses() -> None:
+def test_cue_scan_of_a_passage_matches_full_scans_of_its_sentences_and_clauses() -> None:
     sentences = found = 0
     for text in _passages():
-        in_passage = deals._possible_cues(text)
+        scan = deals._CueScan(text)
+        assert scan.cues() == _full_scan(text)
         for b, e in sentence_spans(text):
-            sentence = text[b:e]
-            full = _full_scan(sentence)
-            in_sentence = deals._possible_cues(sentence, in_passage)
-            assert deals._cues(sentence) == deals._cues(sentence, in_passage) == full, sentence
-            for part in sentence.split(","):
-                assert deals._cues(part, in_sentence) == _full_scan(part), part
+            full = _full_scan(text[b:e])
+            assert scan.cues(b, e) == full, text[b:e]
+            for cut in range(b, e, 23):
+                assert scan.cues(b, cut) == _full_scan(text[b:cut]), text[b:cut]
+                assert scan.cues(cut, e) == _full_scan(text[cut:e]), text[cut:e]
             sentences += 1
             found += bool(full[0])
     assert 0 < found < sentences
@@ -196,9 +196,15 @@ def test_cue_matches_equal_finditer_on_random_compounds() -> None:
               ", ", "zum ", "will ", "to ", "s", "en", "ab", "ein", "mit", "sich", "x", "Die", "\n", "ſ"]
     for _ in range(3000):
         text = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 12)))
-        for cue in deals.CUES:
-            expected = [(m.span(), m.group(0)) for m in cue.pattern.finditer(text)]
-            assert [(m.span(), m.group(0)) for m in deals._cue_matches(cue, text)] == expected, (cue.type, text)
+        scan = deals._CueScan(text)
+        for lo in (0, len(text) // 3):
+            expected = {
+                cue.pattern: [(m.span(), m.group(0)) for m in cue.pattern.finditer(text[lo:])] for cue in deals.CUES
+            }
+            got = {
+                cue.pattern: [(m.span(), m.group(0)) for m in matches] for cue, matches in scan._matches(lo, len(text))
+            }
+            assert {t: v for t, v in got.items() if v} == {t: v for t, v in expected.items() if v}, text[lo:]
 
 
 def _all_amounts(text: str) -> list[Amount]:

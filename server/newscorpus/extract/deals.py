@@ -136,46 +136,71 @@ class _Candidate:
         return {p.entity_id for p in self.parties}
 
 
-def _possible_cues(text: str, among: list[Cue] = CUES) -> list[Cue]:
-    """The cues (of `among`) whose anchors occur in `text`: only these can match. A part of a text can only
-    match the cues possible in the whole, so a sentence passes the list of its passage, a clause that of its
-    sentence."""
-    if not among or not fold_safe(text):
-        return among
-    low = text.lower()
-    return [cue for cue in among if any(a in low for a in cue.anchors)]
-
-
 # Every cue match starts at most this many characters ("will ", "zum ") before the run of word characters and
 # hyphens that leads up to one of its anchors ("Milliarden-Deal", "eingesammelt", "will supply").
 _CUE_REACH = 5
 
 
-def _cue_matches(cue: Cue, text: str) -> Iterator[re.Match[str]]:
-    """`cue.pattern.finditer(text)`. On a fold-safe text the pattern is tried with `match` only at offsets
-    from which an anchor is within reach (see _CUE_REACH), in order and resuming after each match as
-    `finditer` does: a search tries every offset, and the patterns' leading `\\w*` makes each try costly."""
-    if not fold_safe(text):
-        yield from cue.pattern.finditer(text)
-        return
-    low = text.lower()
-    anchors = sorted({i for a in cue.anchors for i in _occurrences(low, a)})
-    pos = untried = 0
-    for at in anchors:
-        if at < pos:
-            continue
-        start = at
-        while start > 0 and (low[start - 1] == "-" or _is_word_char(low[start - 1])):
-            start -= 1
-        offset = max(pos, untried, start - _CUE_REACH)
-        while offset <= at:
-            m = cue.pattern.match(text, offset)
-            if m is not None:
-                yield m
-                pos = m.end()
-                break
-            offset += 1
-        untried = max(untried, offset)
+class _CueScan:
+    """The cues of one text (a passage) and of any part of it (a sentence, a clause), as if each part were
+    scanned on its own with every cue pattern.
+
+    On fold-safe text the anchors are looked up once for the whole text: a part can only match the cues
+    with an anchor inside it, and a pattern is tried with `match` only at offsets from which such an anchor
+    is within reach (see _CUE_REACH), in order and resuming after each match as `finditer` does. A search
+    would try every offset, and the patterns' leading `\\w*` makes each try cost the rest of the word."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.safe = fold_safe(text)
+        self._low = text.lower() if self.safe else ""
+        self._anchors: list[tuple[Cue, list[tuple[int, int]]]] = []
+        for cue in CUES if self.safe else ():
+            found = sorted((i, i + len(a)) for a in cue.anchors for i in _occurrences(self._low, a))
+            if found:
+                self._anchors.append((cue, found))
+
+    def cues(self, lo: int = 0, hi: int | None = None) -> tuple[dict[DealType, float], int, str]:
+        """For `text[lo:hi]`: cue scores per deal type, and position and wording of the first cue."""
+        hi = len(self.text) if hi is None else hi
+        scores: dict[DealType, float] = {}
+        first, word = hi - lo, ""
+        for cue, matches in self._matches(lo, hi):
+            for m in matches:
+                scores[cue.type] = scores.get(cue.type, 0) + cue.weight
+                if m.start() < first:
+                    first, word = m.start(), m.group(0)
+        return scores, first, word
+
+    def _matches(self, lo: int, hi: int) -> Iterator[tuple[Cue, Iterator[re.Match[str]]]]:
+        part = self.text[lo:hi]
+        if not self.safe:
+            for cue in CUES:
+                yield cue, cue.pattern.finditer(part)
+            return
+        for cue, found in self._anchors:
+            starts = sorted({s - lo for s, e in found if lo <= s and e <= hi})
+            if starts:
+                yield cue, self._near(cue.pattern, part, lo, starts)
+
+    def _near(self, pattern: re.Pattern[str], part: str, lo: int, anchors: list[int]) -> Iterator[re.Match[str]]:
+        low = self._low
+        pos = untried = 0
+        for at in anchors:
+            if at < pos:
+                continue
+            start = at
+            while start > 0 and (low[lo + start - 1] == "-" or _is_word_char(low[lo + start - 1])):
+                start -= 1
+            offset = max(pos, untried, start - _CUE_REACH)
+            while offset <= at:
+                m = pattern.match(part, offset)
+                if m is not None:
+                    yield m
+                    pos = m.end()
+                    break
+                offset += 1
+            untried = max(untried, offset)
 
 
 def _occurrences(text: str, part: str) -> Iterator[int]:
@@ -190,17 +215,9 @@ def _is_word_char(c: str) -> bool:
     return c.isalnum() or c == "_"
 
 
-def _cues(text: str, among: list[Cue] = CUES) -> tuple[dict[DealType, float], int, str]:
-    """Cue scores per deal type, and position and wording of the first cue (`among`: see _possible_cues)."""
-    scores: dict[DealType, float] = {}
-    first, word = len(text), ""
-    for cue in _possible_cues(text, among):
-        dtype, weight = cue.type, cue.weight
-        for m in _cue_matches(cue, text):
-            scores[dtype] = scores.get(dtype, 0) + weight
-            if m.start() < first:
-                first, word = m.start(), m.group(0)
-    return scores, first, word
+def _cues(text: str) -> tuple[dict[DealType, float], int, str]:
+    """Cue scores per deal type, and position and wording of the first cue."""
+    return _CueScan(text).cues()
 
 
 def _anaphoric(before: str, cue_word: str) -> bool:
@@ -309,14 +326,14 @@ def _sentences(article: Article) -> list[list[_Sentence]]:
 
 def _candidates(article: Article, spans: dict[str, list[Span]]) -> list[_Candidate]:
     out: list[_Candidate] = []
-    passage_cues: dict[str, list[Cue]] = {}
+    scans: dict[str, _CueScan] = {}
     for run in _sentences(article):
         for i, sent in enumerate(run):
             pid = sent.passage.passage_id
-            if pid not in passage_cues:
-                passage_cues[pid] = _possible_cues(sent.passage.text)
-            sent_cues = _possible_cues(sent.text, passage_cues[pid])
-            if not _cues(sent.text, sent_cues)[0]:
+            if pid not in scans:
+                scans[pid] = _CueScan(sent.passage.text)
+            scan = scans[pid]
+            if not scan.cues(sent.start, sent.end)[0]:
                 continue
             all_spans = spans.get(sent.passage.passage_id, [])
             pspans = [
@@ -325,7 +342,7 @@ def _candidates(article: Article, spans: dict[str, list[Span]]) -> list[_Candida
                 if sent.start <= s.start and s.end <= sent.end
             ]
             clauses = _clauses(sent.text, pspans)
-            clause_cues = {(b, e): _cues(sent.text[b:e], sent_cues) for b, e in clauses}
+            clause_cues = {(b, e): scan.cues(sent.start + b, sent.start + e) for b, e in clauses}
             # Clauses with a cue of their own are separate statements ("Microsoft steckt …, Google plant …").
             quiet = [(b, e) for b, e in clauses if not clause_cues[b, e][0]]
             for b, e in clauses:
