@@ -294,9 +294,10 @@ def amount_role(text: str, start: int, end: int) -> str:
     return "value"
 
 
-def _amounts(passage: Passage, lo: int, hi: int, spans: list[Span]) -> list[Amount]:
+def _amounts(passage: Passage, lo: int, hi: int, spans: list[Span], masked_text: str | None = None) -> list[Amount]:
+    """Deal amounts in `passage.text[lo:hi]`; `masked_text`, if given, is `_mask(passage.text, spans)`."""
     text = passage.text[lo:hi]
-    masked = _mask(passage.text, spans)[lo:hi]
+    masked = (_mask(passage.text, spans) if masked_text is None else masked_text)[lo:hi]
     out = []
     for a in parse_amounts(text, passage.passage_id):
         pos = text.find(a.text)
@@ -327,6 +328,17 @@ def _sentences(article: Article) -> list[list[_Sentence]]:
 def _candidates(article: Article, spans: dict[str, list[Span]]) -> list[_Candidate]:
     out: list[_Candidate] = []
     scans: dict[str, _CueScan] = {}
+    masked: dict[str, str] = {}
+    amounts_in: dict[tuple[str, int, int], list[Amount]] = {}  # a quiet clause serves every cue of its sentence
+
+    def clause_amounts(passage: Passage, lo: int, hi: int, passage_spans: list[Span]) -> list[Amount]:
+        pid = passage.passage_id
+        if (pid, lo, hi) not in amounts_in:
+            if pid not in masked:
+                masked[pid] = _mask(passage.text, passage_spans)
+            amounts_in[pid, lo, hi] = _amounts(passage, lo, hi, passage_spans, masked[pid])
+        return amounts_in[pid, lo, hi]
+
     for run in _sentences(article):
         for i, sent in enumerate(run):
             pid = sent.passage.passage_id
@@ -352,7 +364,7 @@ def _candidates(article: Article, spans: dict[str, list[Span]]) -> list[_Candida
                 parties = _orgs(pspans, sent.text, [(b, e)])
                 amounts = [
                     a for lo, hi in sorted({(b, e), *quiet})
-                    for a in _amounts(sent.passage, sent.start + lo, sent.start + hi, all_spans)
+                    for a in clause_amounts(sent.passage, sent.start + lo, sent.start + hi, all_spans)
                 ]
                 used = [sent]
                 in_clause = _enough(parties, amounts)
