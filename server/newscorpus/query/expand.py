@@ -25,7 +25,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
 from newscorpus.extract.money import parse_amounts
-from newscorpus.index.analysis import AnalysisConfig, analyze, stop_words
+from newscorpus.index.analysis import AnalysisConfig, stop_words, text_analyzer
 from newscorpus.index.engine import Alternative, ExpandedQuery, QueryPart
 from newscorpus.models import Amount, Entity
 from newscorpus.query.text import fold
@@ -111,6 +111,7 @@ class QueryExpander:
     ) -> None:
         self.config = config or ExpansionConfig()
         self.analysis = analysis or AnalysisConfig()
+        self._analyzer = text_analyzer(self.analysis)
         self._de_stops = stop_words()
         self._en: dict[tuple[str, ...], list[int]] = defaultdict(list)
         self._de: dict[tuple[str, ...], list[int]] = defaultdict(list)
@@ -128,9 +129,10 @@ class QueryExpander:
                 self._names[fold(name)].append(e)
 
     def _de_key(self, words: Sequence[str]) -> tuple[str, ...]:
+        """The index terms of `words`, one analyzer (and its word caches) for all queries."""
         terms: list[str] = []
         for w in words:
-            terms += analyze(w, self.analysis, mode="query")
+            terms += [t.text for t in self._analyzer(w, mode="query")]
         return tuple(terms)
 
     def expand(self, query: str) -> ExpandedQuery:
