@@ -16,7 +16,7 @@ from typing import NamedTuple
 
 from newscorpus.extract.entities import EntityResult, Span
 from newscorpus.extract.money import parse_amounts
-from newscorpus.extract.textutil import fold_safe, sentence_spans, slugify
+from newscorpus.extract.textutil import fold_safe, matches_near, occurrences, sentence_spans, slugify
 from newscorpus.models import DEAL_TYPES, Amount, Article, Deal, DealType, Entity, Evidence, Party, Passage
 
 
@@ -156,7 +156,7 @@ class _CueScan:
         self._low = text.lower() if self.safe else ""
         self._anchors: list[tuple[Cue, list[tuple[int, int]]]] = []
         for cue in CUES if self.safe else ():
-            found = sorted((i, i + len(a)) for a in cue.anchors for i in _occurrences(self._low, a))
+            found = occurrences(self._low, cue.anchors)
             if found:
                 self._anchors.append((cue, found))
 
@@ -181,38 +181,7 @@ class _CueScan:
         for cue, found in self._anchors:
             starts = sorted({s - lo for s, e in found if lo <= s and e <= hi})
             if starts:
-                yield cue, self._near(cue.pattern, part, lo, starts)
-
-    def _near(self, pattern: re.Pattern[str], part: str, lo: int, anchors: list[int]) -> Iterator[re.Match[str]]:
-        low = self._low
-        pos = untried = 0
-        for at in anchors:
-            if at < pos:
-                continue
-            start = at
-            while start > 0 and (low[lo + start - 1] == "-" or _is_word_char(low[lo + start - 1])):
-                start -= 1
-            offset = max(pos, untried, start - _CUE_REACH)
-            while offset <= at:
-                m = pattern.match(part, offset)
-                if m is not None:
-                    yield m
-                    pos = m.end()
-                    break
-                offset += 1
-            untried = max(untried, offset)
-
-
-def _occurrences(text: str, part: str) -> Iterator[int]:
-    i = text.find(part)
-    while i >= 0:
-        yield i
-        i = text.find(part, i + 1)
-
-
-def _is_word_char(c: str) -> bool:
-    """What `\\w` matches in a str pattern."""
-    return c.isalnum() or c == "_"
+                yield cue, matches_near(cue.pattern, part, starts, low=self._low, lo=lo, reach=_CUE_REACH)
 
 
 def _cues(text: str) -> tuple[dict[DealType, float], int, str]:

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from newscorpus.extract.annotations import Gazetteer
-from newscorpus.extract.textutil import fold_safe, slugify
+from newscorpus.extract.textutil import fold_safe, matches_near, occurrences, slugify
 from newscorpus.models import Article, Entity, EntityType, Mention, Passage
 
 
@@ -284,21 +284,47 @@ _LEGAL_AFTER_RE = re.compile(rf"\s+(?:{_LEGAL})(?![\w])")
 _PARTICLE_RE = re.compile(_PARTICLE)
 
 
+class _RuleText:
+    """One passage as the rules read it: the text, its lower-cased form, and where anchors occur in it."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.low = text.lower()
+        self.safe = fold_safe(text)
+        self._at: dict[tuple[str, ...], list[int]] = {}
+
+    def holds(self, anchors: tuple[str, ...], lower: bool) -> bool:
+        if lower:
+            return bool(self.anchors_at(anchors))
+        return any(a in self.text for a in anchors)
+
+    def anchors_at(self, anchors: tuple[str, ...]) -> list[int]:
+        """Sorted offsets where one of the lower-case `anchors` starts in the lower-cased text."""
+        if anchors not in self._at:
+            self._at[anchors] = sorted({start for start, _ in occurrences(self.low, anchors)})
+        return self._at[anchors]
+
+
 @dataclass(frozen=True)
 class _Rule:
     """A rule pattern and literals of which every match holds one, so a passage holding none is skipped
     (a substring test instead of a pattern search). With `lower`, the anchors are lower case and looked up
-    in the lower-cased passage; the patterns are case-sensitive, so that is exact for any text."""
+    in the lower-cased passage; the patterns are case-sensitive, so that is exact for any text.
+
+    With `near`, every match starts at the run of word characters and hyphens that holds an anchor, and on a
+    fold-safe passage the pattern is tried only there (`matches_near`)."""
 
     pattern: re.Pattern[str]
     anchors: tuple[str, ...]
     lower: bool = False
+    near: bool = False
 
-    def finditer(self, text: str, low: str) -> Iterator[re.Match[str]]:
-        haystack = low if self.lower else text
-        if any(a in haystack for a in self.anchors):
-            return self.pattern.finditer(text)
-        return iter(())
+    def finditer(self, t: _RuleText) -> Iterator[re.Match[str]]:
+        if not t.holds(self.anchors, self.lower):
+            return iter(())
+        if self.near and self.lower and t.safe:
+            return matches_near(self.pattern, t.text, t.anchors_at(self.anchors), low=t.low)
+        return self.pattern.finditer(t.text)
 
 
 _ROLE_ANCHORS = (
@@ -314,9 +340,9 @@ _DESCRIPTOR_RULE = _Rule(_DESCRIPTOR_RE, (
     "gesellschaft", "betreiber", "entwickler", "spezialist", "firm", "bank", "kapitalgeber", "dienstleister",
     "riese", "konkurrent", "rival", "company", "maker", "fund", "lender", "provider", "operator", "developer",
     "supplier", "insurer", "manufacturer", "retailer", "giant", "unicorn",
-), lower=True)
+), lower=True, near=True)
 _PERSON_RULES = (
-    _Rule(_ROLE_BEFORE_RE, _ROLE_ANCHORS, lower=True),
+    _Rule(_ROLE_BEFORE_RE, _ROLE_ANCHORS, lower=True, near=True),
     _Rule(_AUTHOR_RE, ("autor:", "autorin:", "author:", "von:", "by:"), lower=True),
     _Rule(_ROLE_AFTER_RE, _ROLE_ANCHORS, lower=True),
     _Rule(_ALS_ROLE_RE, _ROLE_ANCHORS, lower=True),
@@ -343,10 +369,11 @@ def _clean_name(raw: str, *, min_tokens: int = 1) -> str | None:
     return name
 
 
-def _person_names(text: str, low: str) -> list[tuple[int, int, str]]:
+def _person_names(t: _RuleText) -> list[tuple[int, int, str]]:
+    text = t.text
     out: list[tuple[int, int, str]] = []
     for rule in _PERSON_RULES:
-        for m in rule.finditer(text, low):
+        for m in rule.finditer(t):
             name = _clean_name(m.group(1), min_tokens=2)
             if not name:
                 continue
@@ -366,17 +393,17 @@ def _person_names(text: str, low: str) -> list[tuple[int, int, str]]:
 def rule_candidates(text: str) -> list[tuple[int, int, str, EntityType]]:
     """Names the rules find in one passage: (start, end, name, type)."""
     out: list[tuple[int, int, str, EntityType]] = []
-    low = text.lower()
-    for m in _LEGAL_RULE.finditer(text, low):
+    t = _RuleText(text)
+    for m in _LEGAL_RULE.finditer(t):
         words = m.group(1).split()
         cut = max((i + 1 for i, w in enumerate(words) if _DESCRIPTOR_WORD.fullmatch(w)), default=0)
         name = _clean_name(" ".join(words[cut:]))
         if name:
             start = m.start(1) + m.group(1).rfind(name)
             out.append((start, m.end(), text[start:m.end()], "organization"))
-    for m in _COMPOUND_ORG_RULE.finditer(text, low):
+    for m in _COMPOUND_ORG_RULE.finditer(t):
         out.append((m.start(), m.end(), m.group(0), "organization"))
-    for m in _DESCRIPTOR_RULE.finditer(text, low):
+    for m in _DESCRIPTOR_RULE.finditer(t):
         name = _clean_name(m.group(1))
         if name:
             start = m.start(1) + m.group(1).find(name)
@@ -385,10 +412,10 @@ def rule_candidates(text: str) -> list[tuple[int, int, str, EntityType]]:
             if legal:
                 end = legal.end()
             out.append((start, end, text[start:end], "organization"))
-    for start, end, name in _person_names(text, low):
+    for start, end, name in _person_names(t):
         out.append((start, end, name, "person"))
     for rule in _PLACE_RULES:
-        for m in rule.finditer(text, low):
+        for m in rule.finditer(t):
             name = _clean_name(m.group(1))
             if name and name == m.group(1):
                 out.append((m.start(1), m.end(1), name, "location"))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable, Iterator
 
 # Same folding as article ids (umlauts spelled out), so all ids in the project read alike.
 _FOLD = str.maketrans(
@@ -31,6 +32,49 @@ FOLD_UNSAFE = frozenset(
 def fold_safe(text: str) -> bool:
     """True when `text` holds none of FOLD_UNSAFE, so lower-casing it folds exactly like re.IGNORECASE."""
     return text.isascii() or FOLD_UNSAFE.isdisjoint(text)
+
+
+def is_word_char(c: str) -> bool:
+    """What `\\w` matches in a str pattern."""
+    return c.isalnum() or c == "_"
+
+
+def occurrences(text: str, parts: Iterable[str]) -> list[tuple[int, int]]:
+    """(start, end) of every occurrence of each of `parts` in `text`, overlapping ones included, sorted."""
+    found = []
+    for part in parts:
+        i = text.find(part)
+        while i >= 0:
+            found.append((i, i + len(part)))
+            i = text.find(part, i + 1)
+    found.sort()
+    return found
+
+
+def matches_near(
+    pattern: re.Pattern[str], text: str, anchors: Iterable[int], *, low: str, lo: int = 0, reach: int = 0
+) -> Iterator[re.Match[str]]:
+    """`pattern.finditer(text)` for a pattern whose every match starts at most `reach` characters before the
+    run of word characters and hyphens that leads up to an anchor occurrence inside the match; `anchors` are
+    the sorted offsets in `text` of all those occurrences, `low[lo:lo + len(text)]` is `text` lower-cased
+    (character for character). The pattern is tried with `match` only from such offsets, in order and
+    resuming after each match as `finditer` does; a search would try every offset of the text."""
+    pos = untried = 0
+    for at in anchors:
+        if at < pos:
+            continue
+        start = at
+        while start > 0 and (low[lo + start - 1] == "-" or is_word_char(low[lo + start - 1])):
+            start -= 1
+        offset = max(pos, untried, start - reach)
+        while offset <= at:
+            m = pattern.match(text, offset)
+            if m is not None:
+                yield m
+                pos = m.end()
+                break
+            offset += 1
+        untried = max(untried, offset)
 
 
 # A sentence ends at . ! ? followed by space and an upper-case letter, digit or quote; abbreviations like
