@@ -12,10 +12,13 @@ _FOLD = str.maketrans(
 )
 
 
+_NON_SLUG = re.compile(r"[^a-z0-9]+")
+
+
 def slugify(text: str) -> str:
     """A readable ASCII id: `Kuwait Investment Authority` → `kuwait-investment-authority`, `München` → `muenchen`."""
     folded = unicodedata.normalize("NFKD", text.translate(_FOLD)).encode("ascii", "ignore").decode()
-    slug = re.sub(r"[^a-z0-9]+", "-", folded.lower()).strip("-")
+    slug = _NON_SLUG.sub("-", folded.lower()).strip("-")
     return slug or "x"
 
 
