@@ -91,3 +91,35 @@ ORDER_QUERIES = [
     "nuclear power joint venture data centre electricity",
     "KIA investor AI infrastructure",
 ]
+
+
+def test_scores_do_not_depend_on_how_the_index_is_split_into_segments(
+    corpus_query: CorpusQuery, tmp_path: Path
+) -> None:
+    """An index written in two commits (two segments) scores every passage as a one-segment build does:
+    the coordination bonus counts the query's terms in the whole index, not in the segment searched."""
+    from whoosh import index as windex
+
+    from newscorpus.index.whoosh_engine import PASSAGES, _passage_docs
+
+    kb = corpus_query.kb
+    builder = WhooshBuilder(keep_models=True)
+    whole, split = tmp_path / "whole", tmp_path / "split"
+    whole.mkdir()
+    split.mkdir()
+    builder.build(kb, whole, lambda _m: None)
+    builder.build(kb.model_copy(update={"articles": kb.articles[:2]}), split, lambda _m: None)
+    writer = windex.open_dir(str(split), indexname=PASSAGES).writer()
+    for doc in _passage_docs(kb, {kb.articles[2].id}):
+        writer.add_document(**doc)
+    writer.commit(merge=False)
+    with windex.open_dir(str(split), indexname=PASSAGES).reader() as reader:
+        assert len(reader.leaf_readers()) == 2
+    indexes = [builder.open(whole), builder.open(split)]
+    try:
+        for q in [*ORDER_QUERIES, "Wie viel Geld hat die Partnerschaft eingesammelt?"]:
+            expanded = corpus_query._expander.expand(q)
+            assert dict(indexes[0].passage_scores(expanded)) == dict(indexes[1].passage_scores(expanded)), q
+    finally:
+        for index in indexes:
+            index.close()

@@ -363,9 +363,9 @@ class _BestOf(DisjunctionMax):
 
 
 class _FixedCoordMatcher(matching.CoordMatcher):
-    """Whoosh's coordination bonus with the query's term count fixed: Whoosh recounts the terms when it
-    prunes exhausted sub-matchers during a search, so the same document scored differently depending on
-    where in the index it lies."""
+    """Whoosh's coordination bonus with the query's term count fixed: Whoosh counts the terms present in
+    the segment being searched and recounts them when it prunes exhausted sub-matchers during a search,
+    so the same document scored differently depending on where in the index it lies."""
 
     def __init__(self, child, scale: float = 1.0, termcount: int | None = None) -> None:
         super().__init__(child, scale=scale)
@@ -383,8 +383,13 @@ class _CoordOr(Or):
         reader = searcher.reader()
         m = self._tree_matcher(subs, matching.UnionMatcher, searcher, context, lambda q: q.estimate_size(reader))
         if self.scale and any(m.term_matchers()):
-            m = _FixedCoordMatcher(m, scale=self.scale)
+            m = _FixedCoordMatcher(m, scale=self.scale, termcount=self._index_termcount(searcher))
         return m
+
+    def _index_termcount(self, searcher: Searcher) -> int:
+        """How many of this query's terms occur anywhere in the index (not only in the segment searched)."""
+        top = searcher.get_parent().reader()
+        return sum(1 for field, text in self.iter_all_terms() if top.doc_frequency(field, text) > 0)
 
 
 def _word_query(field: str, forms: list[str]) -> Query:
