@@ -136,6 +136,8 @@ class _Candidate:
         return {p.entity_id for p in self.parties}
 
 
+_CUE_ANCHORS = tuple(sorted({a for cue in CUES for a in cue.anchors}))
+
 # Every cue match starts at most this many characters ("will ", "zum ") before the run of word characters and
 # hyphens that leads up to one of its anchors ("Milliarden-Deal", "eingesammelt", "will supply").
 _CUE_REACH = 5
@@ -155,10 +157,14 @@ class _CueScan:
         self.safe = fold_safe(text)
         self._low = text.lower() if self.safe else ""
         self._anchors: list[tuple[Cue, list[tuple[int, int]]]] = []
-        for cue in CUES if self.safe else ():
-            found = occurrences(self._low, cue.anchors)
-            if found:
-                self._anchors.append((cue, found))
+        if self.safe:
+            found: dict[str, list[tuple[int, int]]] = {}
+            for start, end in occurrences(self._low, _CUE_ANCHORS):
+                found.setdefault(self._low[start:end], []).append((start, end))
+            for cue in CUES:
+                at = sorted(x for a in cue.anchors for x in found.get(a, ()))
+                if at:
+                    self._anchors.append((cue, at))
 
     def cues(self, lo: int = 0, hi: int | None = None) -> tuple[dict[DealType, float], int, str]:
         """For `text[lo:hi]`: cue scores per deal type, and position and wording of the first cue."""

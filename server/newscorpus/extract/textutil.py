@@ -32,9 +32,12 @@ FOLD_UNSAFE = frozenset(
 )
 
 
+_FOLD_UNSAFE_CHAR = re.compile("[" + re.escape("".join(sorted(FOLD_UNSAFE))) + "]")
+
+
 def fold_safe(text: str) -> bool:
     """True when `text` holds none of FOLD_UNSAFE, so lower-casing it folds exactly like re.IGNORECASE."""
-    return text.isascii() or FOLD_UNSAFE.isdisjoint(text)
+    return text.isascii() or _FOLD_UNSAFE_CHAR.search(text) is None
 
 
 def is_word_char(c: str) -> bool:
