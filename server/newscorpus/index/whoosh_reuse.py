@@ -4,7 +4,9 @@ Why not append a segment: Whoosh scores segment by segment. Its coordination bon
 of the query's terms that have postings in the segment being searched (with one of two terms present,
 every score in that segment is 0), so a document scores differently in a small new segment than in a
 one-segment build of the same corpus: on 1 100 generated articles a second segment changed the scores of
-47 of 100 queries (also with the order-independent matchers of the search side). So an update writes one
+47 of 100 queries searched as written. The search side's expanded queries count terms index-wide since
+a8fae0e, but queries read as syntax still go through Whoosh's parser and its per-segment OR group (1 of
+103 expanded queries still differs). So an update writes one
 segment, with the documents in build order (the same postings, lengths and stored fields as a fresh
 build). What it skips is analysis: documents whose indexed values are unchanged keep their postings and
 lengths from the older index; only new or changed documents are analysed.
