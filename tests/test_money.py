@@ -177,3 +177,9 @@ def test_german_billion_is_a_trillion_english_billion_is_not() -> None:
     assert parse_amounts("1 billion dollars")[0].value == 10**9
     assert parse_amounts("3,5 Billion Dollar")[0].value == 3_500_000_000_000
     assert parse_amounts("3.5 Billion dollars")[0].value == 3_500_000_000
+
+
+def test_a_scale_word_matched_only_by_unicode_case_folding_is_no_amount() -> None:
+    from newscorpus.extract.money import parse_amounts
+
+    assert parse_amounts("vier Mıllıarden") == []

@@ -398,6 +398,8 @@ def _amount(m: re.Match[str], passage_id: str) -> Amount | None:
             return None
         factor, scale_lang = ATTACHED_SCALES[att.lower()], "en"
     elif scale_form:
+        if _key(scale_form) not in _SCALE_BY_KEY:
+            return None  # matched only through Unicode case folding (`Mıllıarden`): not a scale we know
         factor, scale_lang = _scale(scale_form, context)
     else:
         factor, scale_lang = 1, None
