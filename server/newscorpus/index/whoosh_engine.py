@@ -22,6 +22,7 @@ from whoosh.searching import Searcher
 from newscorpus.index.analysis import AnalysisConfig, release_models, text_analyzer
 from newscorpus.index.engine import ExpandedQuery, Hit, Progress
 from newscorpus.index.fast_positions import FastPositions
+from newscorpus.index.posting_pool import TermPoolWriter
 from newscorpus.index.whoosh_reuse import rewrite_index
 from newscorpus.models import KnowledgeBase
 
@@ -128,7 +129,7 @@ class WhooshBuilder:
 
     def _build(self, kb: KnowledgeBase, folder: Path, progress: Progress, schema: Schema) -> None:
         passages = windex.create_in(str(folder), schema, indexname=PASSAGES)
-        writer = passages.writer()
+        writer = TermPoolWriter(passages)
         total = sum(1 for _ in _passage_docs(kb))
         for n, doc in enumerate(_passage_docs(kb), start=1):
             writer.add_document(**doc)
@@ -136,7 +137,7 @@ class WhooshBuilder:
                 progress(f"indexed {n}/{total} passages")
         writer.commit()
         deals = windex.create_in(str(folder), _deal_schema(schema["text"].analyzer), indexname=DEALS)
-        writer = deals.writer()
+        writer = TermPoolWriter(deals)
         for doc in _deal_docs(kb):
             writer.add_document(**doc)
         writer.commit()
