@@ -23,7 +23,7 @@ import pytest
 from mcp import Client
 
 from newscorpus.config import ENV_PAUSE_AT, Settings
-from newscorpus.index.build import CURRENT, damage, live_build, load_knowledge
+from newscorpus.index.build import CURRENT, damage, live_build, open_knowledge
 from newscorpus.index.whoosh_engine import WhooshBuilder
 from newscorpus.ingest.store import article_to_markdown, load_articles
 from newscorpus.models import Article
@@ -92,6 +92,8 @@ def _flip_bytes(path: Path) -> None:
     "damage_it",
     [
         pytest.param(lambda f: _flip_bytes(next(f.glob("passages_*.seg"))), id="flipped-segment-bytes"),
+        pytest.param(lambda f: _flip_bytes(f / "knowledge.sqlite"), id="flipped-knowledge-store-bytes"),
+        pytest.param(lambda f: (f / "knowledge.sqlite").unlink(), id="missing-knowledge-store"),
         pytest.param(lambda f: (f / "manifest.json").write_text("not json"), id="garbled-manifest"),
         pytest.param(lambda f: shutil.rmtree(f), id="pointer-to-nothing"),
     ],
@@ -116,10 +118,10 @@ def test_damaged_index_is_detected_at_start_and_rebuilt(built: Settings, damage_
 def test_cli_reports_the_damage_and_rebuilds(built: Settings) -> None:
     folder = live_build(built.index_dir)
     assert folder is not None
-    (folder / "knowledge.json").write_text('{"fingerprint": ', encoding="utf-8")
+    (folder / "knowledge.sqlite").write_text('{"fingerprint": ', encoding="utf-8")
     done = newscorpus("stats", *location(built))
     assert done.returncode == 0, done.stderr
-    assert "damaged (knowledge.json does not match its checksum)" in done.stderr
+    assert "damaged (knowledge.sqlite does not match its checksum)" in done.stderr
     assert "articles    3" in done.stdout
 
 
@@ -160,7 +162,7 @@ def test_kill_during_index_keeps_the_old_index_and_the_next_run_completes(
 
     # The previous build is still the live one, intact, and answers.
     assert live_build(built.index_dir) == before and damage(before) is None
-    old = CorpusQuery(built, load_knowledge(before), WhooshBuilder().open(before))
+    old = CorpusQuery(built, open_knowledge(before), WhooshBuilder().open(before))
     assert old.stats().articles == 3 and old.search_articles("Alibaba").total >= 1
     assert any(p.name.startswith(("tmp-", "b-")) and p != before for p in built.index_dir.iterdir()), "leftover"
 

@@ -18,11 +18,13 @@ import pytest
 from newscorpus.config import ENV_PAUSE_AT, Settings
 from newscorpus.index.build import (
     DEALS_BY_ARTICLE,
+    KNOWLEDGE,
     SOURCES,
     damage,
     ensure_index,
     live_build,
     load_knowledge,
+    open_knowledge,
     read_manifest,
 )
 from newscorpus.index.whoosh_engine import WhooshBuilder
@@ -123,14 +125,14 @@ def test_new_articles_update_incrementally_and_equal_a_full_build(built: Setting
     assert any("updating the index incrementally" in m for m in messages), messages
     assert any(f"copied {old.passages} passages" in m for m in messages), messages
     assert any(f"deals of {old.articles} of {old.articles + 2} articles reused" in m for m in messages), messages
-    assert {SOURCES, DEALS_BY_ARTICLE} <= set(manifest.files)
+    assert {SOURCES, DEALS_BY_ARTICLE, KNOWLEDGE} <= set(manifest.files)
     assert live_build(built.index_dir) == after and before.is_dir(), "the replaced build is kept for readers"
 
     query = CorpusQuery.open(built)
     try:
         assert query.search_articles("Polarise Leipzig Rechenzentrum").results[0].article_id == EARLY_ID
         assert query.search_articles("Microsoft Bayern Milliarden").results[0].article_id == LATE_ID
-        assert any(EARLY_ID in d.article_ids for d in query.kb.deals), "a deal from the new article"
+        assert any(EARLY_ID in d.article_ids for d in query.deals.values()), "a deal from the new article"
     finally:
         query.close()
     assert_same_outputs(built, full_build_of(built, tmp_path))
@@ -215,7 +217,7 @@ def test_killed_update_keeps_the_old_build_and_the_rerun_updates(built: Settings
             proc.wait()
 
     assert live_build(built.index_dir) == before and damage(before) is None
-    old = CorpusQuery(built, load_knowledge(before), WhooshBuilder().open(before))
+    old = CorpusQuery(built, open_knowledge(before), WhooshBuilder().open(before))
     assert EARLY_ID not in old.articles and old.search_articles("Alibaba").total >= 1
 
     after = ensure_index(built)

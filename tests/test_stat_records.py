@@ -70,5 +70,5 @@ def test_unreadable_or_foreign_records_are_ignored(settings: Settings) -> None:
     (settings.index_dir / FINGERPRINT_RECORD).write_text("{not json", encoding="utf-8")
     (folder / VERIFIED_RECORD).write_text('{"signature": "other", "value": "intact"}', encoding="utf-8")
     assert current_fingerprint(settings) == corpus_fingerprint(settings)
-    (folder / "knowledge.json").write_text('{"fingerprint": ', encoding="utf-8")
-    assert damage(folder, trust_unchanged=True) == "knowledge.json does not match its checksum"
+    (folder / "knowledge.sqlite").write_text('{"fingerprint": ', encoding="utf-8")
+    assert damage(folder, trust_unchanged=True) == "knowledge.sqlite does not match its checksum"

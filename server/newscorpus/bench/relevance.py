@@ -23,7 +23,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
 from newscorpus.config import Settings
-from newscorpus.index.build import build_index, load_knowledge
+from newscorpus.index.build import build_index, open_knowledge
 from newscorpus.query.api import CorpusQuery
 from newscorpus.query.search_config import SearchConfig
 
@@ -140,7 +140,7 @@ def run(
             local = Settings(corpus_dir=settings.corpus_dir, index_dir=Path(tmp) / f"c{n}")
             engine = config.engine(keep_models=True)
             folder = build_index(local, engine=engine)
-            query = CorpusQuery(local, load_knowledge(folder), engine.open(folder), config)
+            query = CorpusQuery(local, open_knowledge(folder), engine.open(folder), config)
             try:
                 results.append(evaluate(query, judgments, name))
             finally:

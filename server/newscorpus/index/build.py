@@ -3,7 +3,7 @@
 Layout of an index folder:
 
     CURRENT             the name of the live build folder (replaced atomically after a build)
-    b-<fp>-<nonce>/     one complete build: manifest.json, knowledge.json, the engine's files
+    b-<fp>-<nonce>/     one complete build: manifest.json, knowledge.sqlite (`knowledge_store`), the engine's files
 
 When the only change since the live build is new article files (same annotations, same code, no
 article changed or removed), the next build is an incremental update: it reuses the live build's deals
@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import json
 import logging
 import os
 import shutil
@@ -35,6 +34,7 @@ from newscorpus import __version__
 from newscorpus.config import Settings, pause_point
 from newscorpus.extract.pipeline import ArticleDeals, extract_knowledge
 from newscorpus.index.engine import EngineBuilder, Progress
+from newscorpus.index.knowledge_store import KnowledgeStore, write_store
 from newscorpus.index.stat_record import recall, remember, stat_signature
 from newscorpus.index.whoosh_engine import WhooshBuilder
 from newscorpus.ingest.store import load_articles, read_article
@@ -42,10 +42,10 @@ from newscorpus.models import Article, KnowledgeBase
 
 log = logging.getLogger(__name__)
 
-INDEX_FORMAT = 2
+INDEX_FORMAT = 3
 CURRENT = "CURRENT"
 MANIFEST = "manifest.json"
-KNOWLEDGE = "knowledge.json"
+KNOWLEDGE = "knowledge.sqlite"  # the knowledge base, read lazily (`knowledge_store`)
 LOCK = ".build.lock"
 SOURCES = "sources.json"  # in a build folder: what it was built from, file by file (decides incremental updates)
 DEALS_BY_ARTICLE = "deals-by-article.json"  # in a build folder: per-article deal results an update reuses
@@ -324,7 +324,7 @@ def build_index(
         else:
             engine.build(kb, staging, progress)
         pause_point("index:staged")
-        (staging / KNOWLEDGE).write_text(kb.model_dump_json(), encoding="utf-8")
+        write_store(kb, staging / KNOWLEDGE)
         (staging / SOURCES).write_text(sources.model_dump_json(), encoding="utf-8")
         (staging / DEALS_BY_ARTICLE).write_text(
             DealsByArticle(articles=extracted.per_article).model_dump_json(), encoding="utf-8"
@@ -467,5 +467,15 @@ def open_index(settings: Settings, opener: Callable[[Path], T], *, progress: Pro
         return opener(ensure_index(settings, progress=progress, rebuild=True))
 
 
+def open_knowledge(folder: Path) -> KnowledgeStore:
+    """The build's knowledge store, opened for reading record by record (what the query API uses)."""
+    return KnowledgeStore(folder / KNOWLEDGE)
+
+
 def load_knowledge(folder: Path) -> KnowledgeBase:
-    return KnowledgeBase.model_validate(json.loads((folder / KNOWLEDGE).read_text(encoding="utf-8")))
+    """The build's whole knowledge base in memory (an incremental update reads it; so do tests)."""
+    store = open_knowledge(folder)
+    try:
+        return store.knowledge_base()
+    finally:
+        store.close()

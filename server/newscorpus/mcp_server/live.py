@@ -18,7 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from newscorpus.config import Settings
-from newscorpus.index.build import live_build, load_knowledge
+from newscorpus.index.build import live_build, open_knowledge
 from newscorpus.query.api import CorpusQuery
 from newscorpus.query.search_config import SearchConfig
 
@@ -60,7 +60,7 @@ class LiveCorpus:
         try:
             # Opened as CorpusQuery.open opens a build, with the same search configuration.
             index = self._search.engine().open(folder)
-            query = CorpusQuery(self.settings, load_knowledge(folder), index, self._search)
+            query = CorpusQuery(self.settings, open_knowledge(folder), index, self._search)
         except Exception:  # a broken new build must not take the server down: keep answering from the old one
             log.exception("cannot open the new index build %s; still serving %s", folder, self._folder)
             self._failed = folder

@@ -1,21 +1,23 @@
 """The query API: the one way to read a built corpus. The MCP tools, the CLI and the tests all call it.
 
-Entity and deal lookups come from structures built once at open time; full-text search goes to the
-engine behind `SearchIndex`.
+Records (articles, passages, mentions, deals) are read per call from the build's knowledge store; what
+most calls need and is small (entity names and counts, publishers, statistics) is held from open time.
+Full-text search goes to the engine behind `SearchIndex`.
 """
 
 from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterator, Mapping
 from difflib import SequenceMatcher
 from typing import Any, Literal
 
 from newscorpus.config import Settings
-from newscorpus.index.build import load_knowledge, open_index
+from newscorpus.index.build import open_index, open_knowledge
 from newscorpus.index.engine import EngineBuilder, Hit, SearchIndex
-from newscorpus.models import DEAL_TYPES, ENTITY_TYPES, Article, Deal, Entity, KnowledgeBase, Passage
+from newscorpus.index.knowledge_store import EntityInfo, KnowledgeStore, passage_article, passage_number
+from newscorpus.models import DEAL_TYPES, ENTITY_TYPES, Article, Deal, Entity, KnowledgeBase, Mention, Passage
 from newscorpus.query.answer_type import AmountPassages, asks_for_amount, boost_amounts
 from newscorpus.query.cursor import Cursors
 from newscorpus.query.errors import NotFoundError, QueryError, closest
@@ -58,17 +60,6 @@ def _check_limit(limit: int, bounds: tuple[int, int]) -> None:
         raise QueryError(f"limit must be a whole number from {low} to {high}; got {limit!r}.", argument="limit")
 
 
-def _in_range(date: str, date_from: str | None, date_to: str | None) -> bool:
-    """Whether a (possibly partial) date can lie in [from, to]; undated records never match a date filter."""
-    if not date_from and not date_to:
-        return True
-    if not date:
-        return False
-    if date_from and date + "-99"[: 10 - len(date)] < date_from:
-        return False
-    return not (date_to and date[: len(date_to)] > date_to)
-
-
 def _similar(a: str, b: str) -> bool:
     """difflib ratio ≥ 0.8; its cheap upper bounds reject most pairs before the full comparison."""
     m = SequenceMatcher(None, a, b)
@@ -81,52 +72,69 @@ def _paged(items: list, offset: int, limit: int) -> tuple[list, int | None]:
     return page, (nxt if nxt < len(items) else None)
 
 
+class _Records(Mapping):
+    """Records by id, read from the store on access: `query.articles[id]`, `id in query.deals`. Iteration
+    and `values()` read every record of the kind, so the API itself never iterates these."""
+
+    def __init__(
+        self, get: Callable[[str], Any], ids: Callable[[], Iterator[str]], count: Callable[[], int],
+        has: Callable[[str], bool] | None = None,
+    ) -> None:
+        self._get, self._ids, self._count = get, ids, count
+        self._has = has or (lambda key: get(key) is not None)
+
+    def __getitem__(self, key: str) -> Any:
+        record = self._get(key) if isinstance(key, str) else None
+        if record is None:
+            raise KeyError(key)
+        return record
+
+    def __contains__(self, key: object) -> bool:
+        return isinstance(key, str) and self._has(key)
+
+    def __iter__(self) -> Iterator[str]:
+        return self._ids()
+
+    def __len__(self) -> int:
+        return self._count()
+
+
 class CorpusQuery:
     """Read-only access to one built corpus. Thread-safe; open once and share."""
 
     def __init__(
-        self, settings: Settings, kb: KnowledgeBase, index: SearchIndex, search: SearchConfig | None = None
+        self, settings: Settings, store: KnowledgeStore, index: SearchIndex, search: SearchConfig | None = None
     ) -> None:
         self.settings = settings
-        self.kb = kb
+        self.store = store
         self._index = index
         search = search or SearchConfig()
+        # Entities without their mentions: names, aliases, types and counts are all that open-time tables need.
+        self._info: dict[str, EntityInfo] = store.entities
+        entities = [info.entity for info in self._info.values()]
         self._expander = QueryExpander(
-            load_glossary(settings.annotations_dir), kb.entities, search.analysis(), search.expansion()
+            load_glossary(settings.annotations_dir), entities, search.analysis(), search.expansion()
         )
-        self._cursors = Cursors(kb.fingerprint)
+        self._cursors = Cursors(store.fingerprint)
         self._answer_types = search.answer_types
-        self.articles: dict[str, Article] = {a.id: a for a in kb.articles}
-        self.passages: dict[str, Passage] = {}
-        self._article_passages: dict[str, list[Passage]] = {}
-        for article in kb.articles:
-            ps = article.passages()
-            self._article_passages[article.id] = ps
-            self.passages.update((p.passage_id, p) for p in ps)
-        self.entities: dict[str, Entity] = {e.entity_id: e for e in kb.entities}
+        self.articles: Mapping[str, Article] = _Records(
+            store.article, store.article_ids, lambda: store.article_count, store.has_article
+        )
+        self.passages: Mapping[str, Passage] = _Records(store.passage, store.passage_ids, lambda: store.passage_count)
+        self.entities: Mapping[str, Entity] = _Records(
+            store.entity, lambda: iter(self._info), lambda: len(self._info), self._info.__contains__
+        )
+        self.deals: Mapping[str, Deal] = _Records(store.deal, store.deal_ids, lambda: store.deal_count, store.has_deal)
         # Folded names and their words per entity, for list_entities' name matching.
         self._folded_names: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = {
             e.entity_id: tuple((n, tuple(n.split())) for n in (fold(name) for name in (e.name, *e.aliases)))
-            for e in kb.entities
+            for e in entities
         }
-        self.deals: dict[str, Deal] = {d.deal_id: d for d in kb.deals}
         self._amount_passages = AmountPassages(self.passages)
         self._entity_keys: dict[str, list[str]] = defaultdict(list)
-        for e in kb.entities:
+        for e in entities:
             for key in {fold(e.entity_id.replace("-", " ")), fold(e.name), *(fold(a) for a in e.aliases)}:
                 self._entity_keys[key].append(e.entity_id)
-        self._entity_articles = {e.entity_id: sorted({m.article_id for m in e.mentions}) for e in kb.entities}
-        self._passage_entities: dict[str, set[str]] = defaultdict(set)
-        for e in kb.entities:
-            for m in e.mentions:
-                self._passage_entities[m.passage_id].add(e.entity_id)
-        self._entity_deals: dict[str, list[str]] = defaultdict(list)
-        self._article_deals: dict[str, list[str]] = defaultdict(list)
-        for d in kb.deals:
-            for eid in sorted({p.entity_id for p in d.parties if p.entity_id}):
-                self._entity_deals[eid].append(d.deal_id)
-            for aid in d.article_ids:
-                self._article_deals[aid].append(d.deal_id)
 
     @classmethod
     def open(
@@ -143,12 +151,18 @@ class CorpusQuery:
         opener = engine or search.engine()
         return open_index(
             settings,
-            lambda folder: cls(settings, load_knowledge(folder), opener.open(folder), search),
+            lambda folder: cls(settings, open_knowledge(folder), opener.open(folder), search),
             progress=progress or (lambda _m: None),
         )
 
     def close(self) -> None:
         self._index.close()
+        self.store.close()
+
+    @property
+    def kb(self) -> KnowledgeBase:
+        """The whole knowledge base, read from the store at each access: for tests and tools, never a call."""
+        return self.store.knowledge_base()
 
     # -- resolving names -------------------------------------------------------------------------
 
@@ -158,7 +172,7 @@ class CorpusQuery:
         key = fold(name)
         if not key:
             raise QueryError(f"{argument} must not be empty.", argument=argument)
-        if name in self.entities:
+        if name in self._info:
             return [name]
         if key in self._entity_keys:
             return sorted(set(self._entity_keys[key]))
@@ -170,26 +184,27 @@ class CorpusQuery:
         raise NotFoundError(
             f"No entity matches {argument}={name!r}. Pass an entity id, name or alias (see list_entities).",
             argument=argument,
-            suggestions=closest(key.replace(" ", "-"), self.entities),
+            suggestions=closest(key.replace(" ", "-"), self._info),
         )
 
     def _article(self, article_id: str) -> Article:
-        check_id("article_id", article_id, self.articles)
-        article = self.articles.get(article_id)
+        article = self.store.article(article_id) if isinstance(article_id, str) else None
+        check_id("article_id", article_id, (article_id,) if article else ())
         if article is None:
             raise NotFoundError(
                 f"Unknown article_id {article_id!r}.",
                 argument="article_id",
-                suggestions=closest(article_id.split("#")[0], self.articles),
+                suggestions=closest(article_id.split("#")[0], self.store.ids("article")),
             )
         return article
 
     def _deal(self, deal_id: str) -> Deal:
-        check_id("deal_id", deal_id, self.deals)
-        deal = self.deals.get(deal_id)
+        deal = self.store.deal(deal_id) if isinstance(deal_id, str) else None
+        check_id("deal_id", deal_id, (deal_id,) if deal else ())
         if deal is None:
             raise NotFoundError(
-                f"Unknown deal_id {deal_id!r}.", argument="deal_id", suggestions=closest(deal_id, self.deals)
+                f"Unknown deal_id {deal_id!r}.", argument="deal_id",
+                suggestions=closest(deal_id, self.store.ids("deal")),
             )
         return deal
 
@@ -224,15 +239,19 @@ class CorpusQuery:
         allowed = self._article_filter(date_from, date_to, publisher, entity)
         scored_passages = self._scored_passages(query, allowed)
         by_article: dict[str, list[tuple[float, str]]] = defaultdict(list)
-        passages = self.passages
         for key, score in scored_passages:
-            by_article[passages[key].article_id].append((score, key))
+            by_article[passage_article(key)].append((score, key))
         ranked = sorted(by_article.items(), key=lambda kv: (-max(s for s, _ in kv[1]), kv[0]))
         page, nxt = _paged(ranked, offset, limit)
+        bests = {
+            article_id: sorted(scored, key=lambda sp: (-sp[0], passage_number(sp[1])))[:PASSAGES_PER_HIT]
+            for article_id, scored in page
+        }
+        articles = self.store.articles(bests)
+        texts = self.store.passages(pid for best in bests.values() for _, pid in best)
         results = []
-        for article_id, scored in page:
-            article = self.articles[article_id]
-            best = sorted(scored, key=lambda sp: (-sp[0], self.passages[sp[1]].n))[:PASSAGES_PER_HIT]
+        for article_id, best in bests.items():
+            article = articles[article_id]
             results.append(
                 ArticleHit(
                     article_id=article_id,
@@ -241,7 +260,7 @@ class CorpusQuery:
                     published=article.published,
                     url=article.url,
                     score=round(best[0][0], 3),
-                    passages=[self._passage_text(self.passages[pid]) for _, pid in best],
+                    passages=[self._passage_text(texts[pid]) for _, pid in best],
                 )
             )
         return SearchResults(
@@ -266,23 +285,19 @@ class CorpusQuery:
     ) -> frozenset[str] | None:
         if not (date_from or date_to or publisher or entity):
             return None
-        ids = set(self.articles)
-        if date_from or date_to:
-            ids = {a for a in ids if _in_range(self.articles[a].published, date_from, date_to)}
+        publishers = None
         if publisher:
             key = fold(publisher)
-            publishers = {fold(a.publisher) for a in self.kb.articles if a.publisher}
-            if not any(key in p for p in publishers):
+            known = [p for p in self.store.publishers if p]
+            if not any(key in fold(p) for p in known):
                 raise NotFoundError(
                     f"No article has publisher {publisher!r}. Known publishers: "
-                    f"{', '.join(sorted({a.publisher for a in self.kb.articles if a.publisher})) or 'none'}.",
+                    f"{', '.join(sorted(known)) or 'none'}.",
                     argument="publisher",
                 )
-            ids = {a for a in ids if key in fold(self.articles[a].publisher)}
-        if entity:
-            mentioned = {aid for eid in self.resolve_entities(entity, "entity") for aid in self._entity_articles[eid]}
-            ids &= mentioned
-        return frozenset(ids)
+            publishers = [p for p in self.store.publishers if key in fold(p)]
+        entity_ids = self.resolve_entities(entity, "entity") if entity else None
+        return frozenset(self.store.article_ids_where(date_from, date_to, publishers, entity_ids))
 
     @staticmethod
     def _passage_text(p: Passage) -> PassageText:
@@ -292,7 +307,7 @@ class CorpusQuery:
 
     def get_article(self, article_id: str, passages: list[int] | None = None) -> ArticleDetail:
         article = self._article(article_id)
-        all_passages = self._article_passages[article.id]
+        all_passages = article.passages()
         body = [p for p in all_passages if p.kind == "body"]
         if passages:
             wanted = list(dict.fromkeys(passages))
@@ -305,9 +320,10 @@ class CorpusQuery:
             chosen = [body[n - 1] for n in wanted]
         else:
             chosen = all_passages
+        # The id breaks ties of type and name, which a set's order decided before (it varies between runs).
         entity_ids = sorted(
-            {eid for p in all_passages for eid in self._passage_entities.get(p.passage_id, ())},
-            key=lambda e: (self.entities[e].type, self.entities[e].name.casefold()),
+            self.store.entities_in_article(article.id),
+            key=lambda e: (self._info[e].entity.type, self._info[e].entity.name.casefold(), e),
         )
         return ArticleDetail(
             article_id=article.id,
@@ -321,7 +337,7 @@ class CorpusQuery:
             passage_count=len(body),
             passages=[self._passage_text(p) for p in chosen],
             entities=[self._entity_ref(eid) for eid in entity_ids],
-            deals=[DealRef(deal_id=d, title=self.deals[d].title) for d in self._article_deals.get(article.id, [])],
+            deals=[DealRef(deal_id=d, title=t) for d, t in self.store.deal_titles_of_article(article.id)],
         )
 
     def article_markdown(self, article_id: str) -> str:
@@ -333,23 +349,24 @@ class CorpusQuery:
         ):
             if value:
                 meta.append(f"- {label}: {value}")
-        blocks = [f"[{p.passage_id}]\n{p.text}" for p in self._article_passages[article.id]]
+        blocks = [f"[{p.passage_id}]\n{p.text}" for p in article.passages()]
         return "\n".join(meta) + "\n\n" + "\n\n".join(blocks) + "\n"
 
     # -- entities --------------------------------------------------------------------------------
 
     def _entity_ref(self, entity_id: str) -> EntityRef:
-        e = self.entities[entity_id]
+        e = self._info[entity_id].entity
         return EntityRef(entity_id=e.entity_id, name=e.name, type=e.type)
 
-    def _summary(self, e: Entity) -> EntitySummary:
+    def _summary(self, info: EntityInfo) -> EntitySummary:
+        e = info.entity
         return EntitySummary(
             entity_id=e.entity_id,
             name=e.name,
             type=e.type,
             aliases=e.aliases,
-            article_count=len(self._entity_articles[e.entity_id]),
-            mention_count=len(e.mentions),
+            article_count=info.article_count,
+            mention_count=info.mention_count,
         )
 
     def list_entities(
@@ -366,18 +383,23 @@ class CorpusQuery:
             raise QueryError(f"type must be one of {', '.join(ENTITY_TYPES)}; got {type!r}.", argument="type")
         params: dict[str, Any] = {"f": "entities", "t": type, "q": query, "a": article_id, "l": limit}
         offset = self._cursors.decode(cursor, params)
-        candidates: Iterable[Entity] = self.kb.entities
+        candidates: list[EntityInfo] = list(self._info.values())
         if article_id is not None:
             self._article(article_id)
-            candidates = [e for e in candidates if article_id in self._entity_articles[e.entity_id]]
+            inside = self.store.entities_in_article(article_id)
+            candidates = [i for i in candidates if i.entity.entity_id in inside]
         if type is not None:
-            candidates = [e for e in candidates if e.type == type]
+            candidates = [i for i in candidates if i.entity.type == type]
         if query:
             key = fold(query)
-            scored = [(s, e) for e in candidates if (s := self._name_score(key, e)) > 0]
-            ordered = [e for _, e in sorted(scored, key=lambda se: (-se[0], -len(se[1].mentions), se[1].entity_id))]
+            scored = [(s, i) for i in candidates if (s := self._name_score(key, i.entity)) > 0]
+            ordered = [
+                i for _, i in sorted(scored, key=lambda si: (-si[0], -si[1].mention_count, si[1].entity.entity_id))
+            ]
         else:
-            ordered = sorted(candidates, key=lambda e: (-len(e.mentions), e.name.casefold(), e.entity_id))
+            ordered = sorted(
+                candidates, key=lambda i: (-i.mention_count, i.entity.name.casefold(), i.entity.entity_id)
+            )
         page, nxt = _paged(ordered, offset, limit)
         return EntityList(
             total=len(ordered),
@@ -405,37 +427,40 @@ class CorpusQuery:
     def get_entity(self, entity: str) -> EntityDetail:
         ids = self.resolve_entities(entity, "entity")
         if len(ids) > 1:
-            exact = [eid for eid in ids if fold(entity) in {fold(self.entities[eid].name), fold(eid)}]
-            ids = exact or sorted(ids, key=lambda eid: -len(self.entities[eid].mentions))
-        e = self.entities[ids[0]]
-        co: Counter[str] = Counter()
-        for m in e.mentions:
-            co.update(self._passage_entities.get(m.passage_id, set()) - {e.entity_id})
-        seen_passages: set[str] = set()
-        mentions: list[MentionText] = []
-        for m in e.mentions:
-            if m.passage_id in seen_passages or len(mentions) >= MENTIONS_SHOWN:
-                continue
-            seen_passages.add(m.passage_id)
-            text = sentence_with(self.passages[m.passage_id].text, m.surface)
-            mentions.append(MentionText(passage_id=m.passage_id, article_id=m.article_id, text=text))
+            exact = [eid for eid in ids if fold(entity) in {fold(self._info[eid].entity.name), fold(eid)}]
+            ids = exact or sorted(ids, key=lambda eid: -self._info[eid].mention_count)
+        info = self._info[ids[0]]
+        e = info.entity
+        # For each mention, the other entities of its passage.
+        co: Counter[str] = self.store.co_mentions(e.entity_id)
+        # The first mention in each of the first MENTIONS_SHOWN passages that mention the entity.
+        shown: dict[str, Mention] = {}
+        for m in self.store.mentions(e.entity_id):
+            if len(shown) >= MENTIONS_SHOWN:
+                break
+            shown.setdefault(m.passage_id, m)
+        texts = self.store.passages(shown)
+        mentions = [
+            MentionText(passage_id=pid, article_id=m.article_id, text=sentence_with(texts[pid].text, m.surface))
+            for pid, m in shown.items()
+        ]
         related = sorted(co.items(), key=lambda kv: (-kv[1], kv[0]))[:RELATED_SHOWN]
         return EntityDetail(
             entity_id=e.entity_id,
             name=e.name,
             type=e.type,
             aliases=e.aliases,
-            article_count=len(self._entity_articles[e.entity_id]),
+            article_count=info.article_count,
             mentions=mentions,
-            deals=[DealRef(deal_id=d, title=self.deals[d].title) for d in self._entity_deals.get(e.entity_id, [])],
+            deals=[DealRef(deal_id=d, title=t) for d, t in self.store.deal_titles_of_entity(e.entity_id)],
             related=[RelatedEntity(**self._entity_ref(eid).model_dump(), co_mentions=n) for eid, n in related],
         )
 
     def entity_markdown(self, entity_id: str) -> str:
-        check_id("entity_id", entity_id, self.entities)
-        if entity_id not in self.entities:
+        check_id("entity_id", entity_id, self._info)
+        if entity_id not in self._info:
             raise NotFoundError(
-                f"Unknown entity_id {entity_id!r}.", argument="entity_id", suggestions=closest(entity_id, self.entities)
+                f"Unknown entity_id {entity_id!r}.", argument="entity_id", suggestions=closest(entity_id, self._info)
             )
         d = self.get_entity(entity_id)
         lines = [f"# {d.name} ({d.type})", "", f"- id: {d.entity_id}"]
@@ -480,24 +505,21 @@ class CorpusQuery:
             "f": "deals", "p": party, "t": type, "q": query, "df": date_from, "dt": date_to, "l": limit,
         }
         offset = self._cursors.decode(cursor, params)
-        if query:
-            order = [h.key for h in self._index.search_deals(query)]
+        order = [h.key for h in self._index.search_deals(query)] if query else None
+        # A party matches by entity id or by a part of its folded name.
+        parties = (self.resolve_entities(party, "party"), fold(party)) if party else None
+        filtered = bool(party or type or date_from or date_to)
+        if order is None:  # curated deals first, then by id: read in that order from the store, one page
+            total, page = self.store.deal_page(parties, type, date_from, date_to, offset, limit)
+            nxt = offset + limit if offset + limit < total else None
         else:
-            order = sorted(self.deals, key=lambda i: (self.deals[i].provenance != "curated", i))
-        deals = [self.deals[i] for i in order]
-        if party:
-            ids = set(self.resolve_entities(party, "party"))
-            key = fold(party)
-            deals = [
-                d for d in deals if any(p.entity_id in ids or key in fold(p.name) for p in d.parties)
-            ]
-        if type:
-            deals = [d for d in deals if d.type == type]
-        if date_from or date_to:
-            deals = [d for d in deals if _in_range(d.announced, date_from, date_to)]
-        page, nxt = _paged(deals, offset, limit)
+            if filtered:
+                allowed = self.store.deal_ids_where(parties, type, date_from, date_to)
+                order = [i for i in order if i in allowed]
+            ids, nxt = _paged(order, offset, limit)
+            total, page = len(order), self.store.deals(ids)
         return DealList(
-            total=len(deals),
+            total=total,
             deals=[self._deal_summary(d) for d in page],
             next_cursor=self._cursors.encode(nxt, params) if nxt is not None else None,
         )
@@ -519,7 +541,7 @@ class CorpusQuery:
                     f"No deal matches query={query!r}. Try list_deals(party=...) or other words.",
                     argument="query",
                 )
-            deal, alternatives = self.deals[ranked[0]], ranked[1:4]
+            deal, alternatives = self.store.deal(ranked[0]), ranked[1:4]
         return DealDetail(
             deal_id=deal.deal_id,
             title=deal.title,
@@ -556,24 +578,27 @@ class CorpusQuery:
     # -- corpus ----------------------------------------------------------------------------------
 
     def stats(self) -> CorpusStats:
-        dates = sorted(a.published for a in self.kb.articles if a.published)
-        publishers = Counter(a.publisher for a in self.kb.articles if a.publisher)
+        s = self.store.stats  # worked out by the build
         return CorpusStats(
-            articles=len(self.articles),
-            passages=sum(1 for p in self.passages.values() if p.kind == "body"),
-            entities=len(self.entities),
-            deals=len(self.deals),
-            date_from=dates[0] if dates else "",
-            date_to=dates[-1] if dates else "",
-            languages=sorted({a.language for a in self.kb.articles if a.language}),
-            publishers=[PublisherCount(publisher=p, articles=n) for p, n in sorted(publishers.items())],
+            articles=s["articles"],
+            passages=s["passages"],
+            entities=s["entities"],
+            deals=s["deals"],
+            date_from=s["date_from"],
+            date_to=s["date_to"],
+            languages=s["languages"],
+            publishers=[PublisherCount(publisher=p, articles=n) for p, n in s["publishers"]],
             corpus_dir=str(self.settings.corpus_dir),
-            fingerprint=self.kb.fingerprint[:16],
+            fingerprint=self.store.fingerprint[:16],
         )
 
     def complete_ids(self, kind: Literal["article", "deal", "entity"], prefix: str, limit: int = 20) -> list[str]:
         """Ids of that kind starting with `prefix` (then containing it), for argument completion."""
-        pool = {"article": self.articles, "deal": self.deals, "entity": self.entities}[kind]
+        if kind != "entity" and isinstance(limit, int) and limit >= 0:  # read only what is returned
+            starts = self.store.ids_starting(kind, prefix, limit)
+            more = limit - len(starts)
+            return starts + (self.store.ids_containing(kind, prefix, more) if prefix and more > 0 else [])
+        pool = self._info if kind == "entity" else list(self.store.ids(kind))
         starts = sorted(i for i in pool if i.startswith(prefix))
         contains = sorted(i for i in pool if prefix and prefix in i and not i.startswith(prefix))
         return (starts + contains)[:limit]
