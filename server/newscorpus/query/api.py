@@ -20,7 +20,7 @@ from newscorpus.index.knowledge_store import EntityInfo, KnowledgeStore, passage
 from newscorpus.models import DEAL_TYPES, ENTITY_TYPES, Article, Deal, Entity, KnowledgeBase, Mention, Passage
 from newscorpus.query.answer_type import AmountPassages, asks_for_amount, boost_amounts
 from newscorpus.query.cursor import Cursors
-from newscorpus.query.errors import NotFoundError, QueryError, closest
+from newscorpus.query.errors import NotFoundError, QueryError
 from newscorpus.query.expand import QueryExpander, load_glossary
 from newscorpus.query.limits import check_dates, check_id, check_text
 from newscorpus.query.results import (
@@ -43,6 +43,7 @@ from newscorpus.query.results import (
     SearchResults,
 )
 from newscorpus.query.search_config import SearchConfig
+from newscorpus.query.suggest import closest_ids as closest
 from newscorpus.query.text import fold, sentence_with
 
 MAX_QUERY_CHARS = 1000

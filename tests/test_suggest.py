@@ -1,0 +1,64 @@
+"""Suggestions for unknown ids: the bounded search gives exactly what difflib's full comparison gives."""
+
+from __future__ import annotations
+
+import difflib
+import random
+import string
+
+import pytest
+
+from newscorpus.query.api import CorpusQuery
+from newscorpus.query.errors import NotFoundError, closest
+from newscorpus.query.suggest import close_matches, closest_ids
+
+
+def _needles(pool: list[str], rng: random.Random, count: int) -> list[str]:
+    """Typos, truncations, dropped and shuffled characters, made-up ids, and odd text."""
+    out = ["", "a", "-", "zzzz", "x" * 250, "2026-01-16", "ä-ü-ß", "ALIBABA", " "]
+    for _ in range(count):
+        x = rng.choice(pool)
+        i = rng.randrange(len(x))
+        out += [x[:-2] + "zz", x[: i + 1], x[:i] + x[i + 1 :], "".join(rng.sample(x, len(x))),
+                "-".join(rng.sample(x.split("-"), len(x.split("-")))), x[i:] + "-extra"]
+    return out
+
+
+def _pool(rng: random.Random, size: int) -> list[str]:
+    words = ["ki", "rechenzentrum", "microsoft", "partnerschaft", "nvidia", "leipzig", "milliarden", "cloud"]
+    ids = set()
+    for _ in range(size):
+        ids.add(f"2026-0{rng.randint(1, 9)}-{rng.randint(10, 28)}-" + "-".join(rng.choices(words, k=rng.randint(1, 5))))
+    return sorted(ids)
+
+
+def test_close_matches_equal_difflib_on_random_strings() -> None:
+    rng = random.Random(5)
+    for _ in range(300):
+        alphabet = rng.choice([string.ascii_lowercase[:4], string.ascii_lowercase + "-", "aäbß "])
+        word = "".join(rng.choices(alphabet, k=rng.randint(0, 30)))
+        pool = ["".join(rng.choices(alphabet, k=rng.randint(0, 30))) for _ in range(rng.randint(0, 60))]
+        n, cutoff = rng.randint(1, 5), rng.choice([0.0, 0.3, 0.6, 0.9, 1.0])
+        assert close_matches(word, pool, n, cutoff) == difflib.get_close_matches(word, pool, n, cutoff)
+
+
+@pytest.mark.parametrize("kind", ["article", "deal", "entity"])
+def test_suggestions_equal_closest_for_the_corpus_ids(corpus_query: CorpusQuery, kind: str) -> None:
+    pool = corpus_query.complete_ids(kind, "", limit=100_000)
+    for needle in _needles(pool, random.Random(kind), 25):
+        assert closest_ids(needle, pool) == closest(needle, pool), needle
+
+
+def test_suggestions_equal_closest_for_many_similar_ids() -> None:
+    rng = random.Random(9)
+    pool = _pool(rng, 1500)
+    for needle in _needles(pool, rng, 15):
+        assert closest_ids(needle, pool) == closest(needle, pool), needle
+
+
+def test_an_unknown_id_error_names_the_closest_ids(corpus_query: CorpusQuery) -> None:
+    article_id = corpus_query.complete_ids("article", "2026-01-21")[0]
+    with pytest.raises(NotFoundError) as caught:
+        corpus_query.get_article(article_id[:-3] + "xyz")
+    assert caught.value.suggestions == closest(article_id[:-3] + "xyz", corpus_query.complete_ids("article", ""))
+    assert article_id in caught.value.suggestions
