@@ -141,10 +141,11 @@ def _write(kb: KnowledgeBase, path: Path) -> None:
             con.execute(f"PRAGMA {pragma}")
         con.execute("BEGIN")
         _script(con, _SCHEMA)
-        body_passages = 0
+        body_passages = teasers = 0
         rows = []
         for n, a in enumerate(kb.articles):
             body_passages += len(passage_texts(a.body))
+            teasers += len(a.teasers)
             rows.append((n, a.id, a.publisher, a.published, period_end(a.published),
                          a.model_dump_json(exclude={"body"}), a.body))
         con.executemany("INSERT INTO articles VALUES (?,?,?,?,?,?,?)", rows)
@@ -162,15 +163,19 @@ def _write(kb: KnowledgeBase, path: Path) -> None:
         con.executemany("INSERT INTO deal_articles VALUES (?,?)", (
             (article_seq[aid], n) for n, d in enumerate(kb.deals) for aid in d.article_ids
         ))
+        folded: dict[str, str] = {}  # party names repeat: fold each once
         names: dict[str, int] = {}
-        parties = [
-            (n, p.entity_id, names.setdefault(fold(p.name), len(names))) for n, d in enumerate(kb.deals)
-            for p in d.parties
-        ]
+        parties = []
+        for n, d in enumerate(kb.deals):
+            for p in d.parties:
+                key = folded.get(p.name)
+                if key is None:
+                    key = folded[p.name] = fold(p.name)
+                parties.append((n, p.entity_id, names.setdefault(key, len(names))))
         con.executemany("INSERT INTO party_names VALUES (?,?)", ((v, k) for k, v in names.items()))
         con.executemany("INSERT INTO deal_parties VALUES (?,?,?)", parties)
         meta = {"format": STORE_FORMAT, "fingerprint": kb.fingerprint, "stats": _stats(kb, body_passages),
-                "passages": sum(len(a.passages()) for a in kb.articles),
+                "passages": body_passages + teasers,
                 "publishers": sorted({a.publisher for a in kb.articles})}
         con.executemany("INSERT INTO meta VALUES (?,?)", ((k, json.dumps(v)) for k, v in meta.items()))
         _script(con, _INDEXES)
@@ -186,13 +191,17 @@ def _script(con: sqlite3.Connection, script: str) -> None:
             con.execute(statement)
 
 
-def _mention_rows(kb: KnowledgeBase, article_seq: dict[str, int]) -> Iterator[tuple]:
+def _mention_rows(kb: KnowledgeBase, article_seq: dict[str, int]) -> list[tuple]:
+    """(entity, order, article, passage suffix, surface); a mention's passage must be of its article (the
+    store keeps the passage id as the suffix only)."""
+    rows = []
     for n, e in enumerate(kb.entities):
         for i, m in enumerate(e.mentions):
-            article, _, passage = m.passage_id.rpartition("#")
-            if article != m.article_id or m.article_id not in article_seq:
-                raise ValueError(f"mention of {e.entity_id} in {m.passage_id} is not in article {m.article_id}")
-            yield n, i, article_seq[article], passage, m.surface
+            aid, pid = m.article_id, m.passage_id
+            if pid[len(aid) : len(aid) + 1] != "#" or not pid.startswith(aid) or aid not in article_seq:
+                raise ValueError(f"mention of {e.entity_id} in {pid} is not in article {aid}")
+            rows.append((n, i, article_seq[aid], pid[len(aid) + 1 :], m.surface))
+    return rows
 
 
 @dataclass(frozen=True)
