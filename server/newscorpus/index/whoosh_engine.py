@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from whoosh import index as windex
@@ -22,6 +22,7 @@ from whoosh.searching import Searcher
 from newscorpus.index.analysis import AnalysisConfig, release_models, text_analyzer
 from newscorpus.index.engine import ExpandedQuery, Hit, Progress
 from newscorpus.index.fast_positions import FastPositions
+from newscorpus.index.fast_scoring import Norms, TermAtATime, supports
 from newscorpus.index.posting_pool import TermPoolWriter
 from newscorpus.index.whoosh_reuse import rewrite_index
 from newscorpus.models import KnowledgeBase
@@ -199,6 +200,7 @@ class WhooshIndex:
             else {PASSAGE_FIELDS: _parser(PASSAGE_FIELDS, schema)}
         )
         self._deal_parser = _parser(DEAL_FIELDS, self._deals.schema)
+        self._norms: dict[tuple, Norms] = {}
         self._lock = threading.Lock()
 
     def search_passages(
@@ -219,7 +221,7 @@ class WhooshIndex:
             for n, q in enumerate(queries.values()):
                 if q is None:
                     continue
-                for score, docnum in self._passage_searcher.search(q, limit=None).top_n:
+                for docnum, score in self._doc_scores(q):
                     passage_id, article_id = self._passage_keys[docnum]
                     if article_ids is None or article_id in article_ids:
                         scores.setdefault(passage_id, [0.0, 0.0])[n] = score
@@ -227,6 +229,13 @@ class WhooshIndex:
         ranked = [(key, round(combine(text, title), 6)) for key, (text, title) in scores.items()]
         ranked.sort(key=lambda ks: (-ks[1], ks[0]))
         return ranked
+
+    def _doc_scores(self, q: Query) -> Iterable[tuple[int, float]]:
+        """(document number, score) of every passage `q` matches: term at a time where the tree allows
+        (`fast_scoring`, same scores), else through Whoosh's matchers."""
+        if supports(q, (_CoordOr,)):
+            return TermAtATime(self._passage_searcher, _CoordOr, _coord_termcount, self._norms).scores(q).items()
+        return ((docnum, score) for score, docnum in self._passage_searcher.search(q, limit=None).top_n)
 
     def _combine(self, text: float, title: float) -> float:
         if not self._passage_ranking:
@@ -388,9 +397,13 @@ class _CoordOr(Or):
         return m
 
     def _index_termcount(self, searcher: Searcher) -> int:
-        """How many of this query's terms occur anywhere in the index (not only in the segment searched)."""
-        top = searcher.get_parent().reader()
-        return sum(1 for field, text in self.iter_all_terms() if top.doc_frequency(field, text) > 0)
+        return _coord_termcount(self, searcher)
+
+
+def _coord_termcount(q: Query, searcher: Searcher) -> int:
+    """How many of `q`'s terms occur anywhere in the index (not only in the segment searched)."""
+    top = searcher.get_parent().reader()
+    return sum(1 for field, text in q.iter_all_terms() if top.doc_frequency(field, text) > 0)
 
 
 def _word_query(field: str, forms: list[str]) -> Query:

@@ -1,0 +1,70 @@
+"""Term-at-a-time scoring (`fast_scoring`) gives every passage the score Whoosh's own matchers give it, for
+every query of the relevance benchmark, on both fields, on one segment and on two."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+from whoosh import index as windex
+
+from newscorpus.config import BUNDLED_CORPUS
+from newscorpus.index.fast_scoring import TermAtATime, supports
+from newscorpus.index.whoosh_engine import PASSAGES, WhooshBuilder, WhooshIndex, _build, _coord_termcount, _CoordOr
+from newscorpus.index.whoosh_engine import _passage_docs as passage_docs
+from newscorpus.query.api import CorpusQuery
+
+RELEVANCE = yaml.safe_load((BUNDLED_CORPUS / "eval" / "relevance.yaml").read_text(encoding="utf-8"))
+QUERIES = [q["query"] for q in RELEVANCE["queries"]]
+
+
+def _compare(index: WhooshIndex, query: CorpusQuery) -> int:
+    """Compare both evaluations for every query; returns how many (query, field) trees were compared."""
+    schema = index._passages.schema
+    searcher = index._passage_searcher
+    compared = 0
+    for text in QUERIES:
+        expanded = query._expander.expand(text)
+        for fields, parser in index._passage_parsers.items():
+            q = _build(parser, expanded, fields, schema)
+            if q is None:
+                continue
+            assert supports(q, (_CoordOr,)), (text, q)
+            whoosh = {docnum: round(score, 6) for score, docnum in searcher.search(q, limit=None).top_n}
+            ours = TermAtATime(searcher, _CoordOr, _coord_termcount, {}).scores(q)
+            assert {docnum: round(score, 6) for docnum, score in ours.items()} == whoosh, (text, fields)
+            compared += 1
+    return compared
+
+
+def test_term_at_a_time_equals_whoosh_matchers(corpus_query: CorpusQuery) -> None:
+    index = corpus_query._index
+    assert isinstance(index, WhooshIndex)
+    assert _compare(index, corpus_query) >= len(QUERIES)
+
+
+def test_term_at_a_time_equals_whoosh_matchers_on_two_segments(corpus_query: CorpusQuery, tmp_path: Path) -> None:
+    kb = corpus_query.kb
+    builder = WhooshBuilder(keep_models=True)
+    builder.build(kb.model_copy(update={"articles": kb.articles[:2]}), tmp_path, lambda _m: None)
+    writer = windex.open_dir(str(tmp_path), indexname=PASSAGES).writer()
+    for doc in passage_docs(kb, {kb.articles[2].id}):
+        writer.add_document(**doc)
+    writer.commit(merge=False)
+    index = builder.open(tmp_path)
+    try:
+        assert index._passage_searcher.subsearchers and len(index._passage_searcher.subsearchers) == 2
+        assert _compare(index, corpus_query) >= len(QUERIES)
+    finally:
+        index.close()
+
+
+@pytest.mark.parametrize("text", ['"Rechenzentren Milliarden"', "Nvidia NOT OpenAI", "title:Briefing KI"])
+def test_query_syntax_is_left_to_whoosh(corpus_query: CorpusQuery, text: str) -> None:
+    """Phrases, NOT and Whoosh's own OR group (per-segment term counts) go through Whoosh's matchers."""
+    index = corpus_query._index
+    assert isinstance(index, WhooshIndex)
+    q = _build(index._passage_parsers[("text",)], corpus_query._expander.expand(text), ("text",),
+               index._passages.schema)
+    assert q is not None and not supports(q, (_CoordOr,))
