@@ -32,15 +32,35 @@ def _word_terms(analyzer: CompositeAnalyzer, word: str) -> tuple[str, ...]:
     return tuple(t.text for t in stream)
 
 
+# Texts up to this long (titles, publishers, authors: indexed again with every passage of an article)
+# keep their terms per analyzer, like words do.
+SHORT_TEXT = 200
+
+
 def index_terms(analyzer: CompositeAnalyzer, text: str) -> dict[str, list[int]]:
-    """term → positions for `text`, as the analyzer's own index-mode pass would give them."""
+    """term → positions for `text`, as the analyzer's own index-mode pass would give them (do not modify:
+    a short text's result is kept and given again)."""
+    if len(text) > SHORT_TEXT:
+        return _index_terms(analyzer, text)
+    texts = analyzer.__dict__.get("text_terms")
+    if texts is None:
+        texts = analyzer.text_terms = WordCache()
+    poses = texts.get(text)
+    if poses is None:
+        poses = texts.remember(text, _index_terms(analyzer, text))
+    return poses
+
+
+def _index_terms(analyzer: CompositeAnalyzer, text: str) -> dict[str, list[int]]:
     cache = analyzer.__dict__.get("word_terms")
     if cache is None:
         cache = analyzer.word_terms = WordCache()
     poses: dict[str, list[int]] = defaultdict(list)
     pos = -1
-    for match in analyzer.items[0].expression.finditer(text):
-        word = match.group(0)
+    expression = analyzer.items[0].expression
+    # findall gives the whole matches when the pattern has no groups, without a match object per word.
+    words = expression.findall(text) if expression.groups == 0 else (m.group(0) for m in expression.finditer(text))
+    for word in words:
         terms = cache.get(word)
         if terms is None:
             if len(cache) >= MAX_CACHED_WORDS:
@@ -70,5 +90,18 @@ class FastPositions(Positions):
             yield from super().word_values(value, analyzer, **kwargs)
             return
         fb = self.field_boost
+        encode = self.encode
+        single = _SINGLE if type(self).encode is Positions.encode else None
         for term, poslist in index_terms(analyzer, value).items():
-            yield (term, len(poslist), len(poslist) * fb, self.encode(poslist))
+            if len(poslist) == 1 and single is not None:
+                vbytes = single.get(poslist[0])
+                if vbytes is None:
+                    vbytes = single[poslist[0]] = encode(poslist)
+                yield (term, 1, fb, vbytes)
+            else:
+                yield (term, len(poslist), len(poslist) * fb, encode(poslist))
+
+
+# `Positions.encode([pos])` by position: most postings of a passage hold one position, and its encoding
+# is the same bytes every time (bounded by the longest passage's word count).
+_SINGLE: dict[int, bytes] = {}
