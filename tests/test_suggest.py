@@ -62,3 +62,22 @@ def test_an_unknown_id_error_names_the_closest_ids(corpus_query: CorpusQuery) ->
         corpus_query.get_article(article_id[:-3] + "xyz")
     assert caught.value.suggestions == closest(article_id[:-3] + "xyz", corpus_query.complete_ids("article", ""))
     assert article_id in caught.value.suggestions
+
+
+def test_name_similarity_equals_difflibs_three_steps(corpus_query: CorpusQuery) -> None:
+    """list_entities' fuzzy test, with its bounds worked out without a SequenceMatcher, decides as before."""
+    from newscorpus.query.api import _similar
+    from newscorpus.query.text import fold
+
+    def reference(a: str, b: str) -> bool:
+        m = difflib.SequenceMatcher(None, a, b)
+        return m.real_quick_ratio() >= 0.8 and m.quick_ratio() >= 0.8 and m.ratio() >= 0.8
+
+    names = sorted({fold(n) for e in corpus_query.list_entities(limit=200).entities for n in (e.name, *e.aliases)})
+    words = sorted({w for n in names for w in n.split()})
+    rng = random.Random(2)
+    keys = [*names[:60], *(n[:-1] + "x" for n in names[:60]), *(n[: rng.randint(1, len(n))] for n in names[:60]),
+            "", "a", "micrsoft", "alibab", "nvdia", "ß", "x" * 40]
+    pairs = [(k, b) for k in keys for b in names + words]
+    assert any(reference(a, b) and a != b for a, b in pairs), "some near misses are similar"
+    assert all(_similar(a, b) == reference(a, b) for a, b in pairs)

@@ -11,12 +11,19 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator, Mapping
 from difflib import SequenceMatcher
+from functools import lru_cache
 from typing import Any, Literal
 
 from newscorpus.config import Settings
 from newscorpus.index.build import open_index, open_knowledge
 from newscorpus.index.engine import EngineBuilder, Hit, SearchIndex
-from newscorpus.index.knowledge_store import EntityInfo, KnowledgeStore, passage_article, passage_number
+from newscorpus.index.knowledge_store import (
+    RELATED_KEPT,
+    EntityInfo,
+    KnowledgeStore,
+    passage_article,
+    passage_number,
+)
 from newscorpus.models import DEAL_TYPES, ENTITY_TYPES, Article, Deal, Entity, KnowledgeBase, Mention, Passage
 from newscorpus.query.answer_type import AmountPassages, asks_for_amount, boost_amounts
 from newscorpus.query.cursor import Cursors
@@ -44,6 +51,7 @@ from newscorpus.query.results import (
 )
 from newscorpus.query.search_config import SearchConfig
 from newscorpus.query.suggest import closest_ids as closest
+from newscorpus.query.suggest import ratio_of
 from newscorpus.query.text import fold, sentence_with
 
 MAX_QUERY_CHARS = 1000
@@ -53,6 +61,7 @@ DEAL_LIMIT = (1, 100)
 PASSAGES_PER_HIT = 3
 MENTIONS_SHOWN = 20
 RELATED_SHOWN = 10
+assert RELATED_SHOWN <= RELATED_KEPT, "the knowledge store keeps fewer related entities than get_entity shows"
 
 
 def _check_limit(limit: int, bounds: tuple[int, int]) -> None:
@@ -61,10 +70,21 @@ def _check_limit(limit: int, bounds: tuple[int, int]) -> None:
         raise QueryError(f"limit must be a whole number from {low} to {high}; got {limit!r}.", argument="limit")
 
 
+@lru_cache(maxsize=256)
+def _char_counts(text: str) -> tuple[tuple[str, int], ...]:
+    return tuple(Counter(text).items())
+
+
 def _similar(a: str, b: str) -> bool:
-    """difflib ratio ≥ 0.8; its cheap upper bounds reject most pairs before the full comparison."""
-    m = SequenceMatcher(None, a, b)
-    return m.real_quick_ratio() >= 0.8 and m.quick_ratio() >= 0.8 and m.ratio() >= 0.8
+    """difflib ratio ≥ 0.8. Its cheap upper bounds (real_quick_ratio: the lengths; quick_ratio: the shared
+    characters) are worked out first, the same figures without building a SequenceMatcher per pair, and
+    reject most pairs (list_entities tries every name and name word of every entity)."""
+    length = len(a) + len(b)
+    if ratio_of(min(len(a), len(b)), length) < 0.8:
+        return False
+    if ratio_of(sum(min(b.count(c), k) for c, k in _char_counts(a)), length) < 0.8:
+        return False
+    return SequenceMatcher(None, a, b).ratio() >= 0.8
 
 
 def _paged(items: list, offset: int, limit: int) -> tuple[list, int | None]:
@@ -432,8 +452,6 @@ class CorpusQuery:
             ids = exact or sorted(ids, key=lambda eid: -self._info[eid].mention_count)
         info = self._info[ids[0]]
         e = info.entity
-        # For each mention, the other entities of its passage.
-        co: Counter[str] = self.store.co_mentions(e.entity_id)
         # The first mention in each of the first MENTIONS_SHOWN passages that mention the entity.
         shown: dict[str, Mention] = {}
         for m in self.store.mentions(e.entity_id):
@@ -445,7 +463,7 @@ class CorpusQuery:
             MentionText(passage_id=pid, article_id=m.article_id, text=sentence_with(texts[pid].text, m.surface))
             for pid, m in shown.items()
         ]
-        related = sorted(co.items(), key=lambda kv: (-kv[1], kv[0]))[:RELATED_SHOWN]
+        related = self.store.related(e.entity_id)[:RELATED_SHOWN]
         return EntityDetail(
             entity_id=e.entity_id,
             name=e.name,

@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from difflib import SequenceMatcher
 
 
-def _ratio(matches: int, length: int) -> float:
+def ratio_of(matches: int, length: int) -> float:
     """difflib's `_calculate_ratio`: the same float for the same counts."""
     return 2.0 * matches / length if length else 1.0
 
@@ -28,9 +28,9 @@ def close_matches(word: str, possibilities: list[str], n: int = 3, cutoff: float
     bounded: list[tuple[float, str]] = []
     for x in possibilities:
         length = len(x) + len(word)
-        if _ratio(min(len(x), len(word)), length) < cutoff:  # real_quick_ratio
+        if ratio_of(min(len(x), len(word)), length) < cutoff:  # real_quick_ratio
             continue
-        bound = _ratio(sum(min(x.count(c), k) for c, k in counts), length)  # quick_ratio
+        bound = ratio_of(sum(min(x.count(c), k) for c, k in counts), length)  # quick_ratio
         if bound >= cutoff:
             bounded.append((bound, x))
     bounded.sort(reverse=True)
