@@ -50,3 +50,14 @@ def test_query_mode_takes_whooshs_path() -> None:
     analyzer = text_analyzer()
     query = list(FastPositions().word_values("Energieinfrastruktur", analyzer, mode="query"))
     assert [term for term, *_ in query] == ["energieinfrastruktur"]
+
+
+def test_ngram_table_from_the_marshal_copy_is_split_words_own(tmp_path, monkeypatch) -> None:
+    from newscorpus.index import compound_split
+
+    monkeypatch.setattr(compound_split, "user_cache_dir", lambda: tmp_path)
+    first = compound_split.ngram_probs()  # from JSON, writes the copy
+    assert list(tmp_path.glob("ngram-probs-*.marshal"))
+    second = compound_split.ngram_probs()  # from the copy
+    assert second is not first
+    assert second == first == get_ngram_probs()

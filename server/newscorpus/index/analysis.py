@@ -28,7 +28,7 @@ from pydantic import BaseModel, ConfigDict
 from whoosh.analysis import Analyzer, Filter, LowercaseFilter, RegexTokenizer, Token
 from whoosh.lang import stopwords_for_language
 
-from newscorpus.index.compound_split import best_split
+from newscorpus.index.compound_split import best_split, ngram_probs
 from newscorpus.index.lemmas import german_lemmas
 
 # Plain tokenizer: letters/digits; decimal separators inside numbers stay ("12,5", "3.6").
@@ -177,9 +177,7 @@ class Decompounder:
 
     def _split_uncached(self, word: str) -> Iterator[str]:
         if self._probs is None:
-            from split_words.splitter import get_ngram_probs
-
-            self._probs = get_ngram_probs()
+            self._probs = ngram_probs()
         score, head, tail = best_split(word, self._probs)
         threshold = SPLIT_SCORE_LONG if len(word) >= LONG_WORD else SPLIT_SCORE
         if score < threshold or head.lower() == word.lower():
