@@ -147,15 +147,14 @@ class CorpusQuery:
         )
         self.deals: Mapping[str, Deal] = _Records(store.deal, store.deal_ids, lambda: store.deal_count, store.has_deal)
         # Folded names and their words per entity, for list_entities' name matching.
-        self._folded_names: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = {
-            e.entity_id: tuple((n, tuple(n.split())) for n in (fold(name) for name in (e.name, *e.aliases)))
-            for e in entities
-        }
-        self._amount_passages = AmountPassages(self.passages)
+        self._folded_names: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = {}
         self._entity_keys: dict[str, list[str]] = defaultdict(list)
         for e in entities:
-            for key in {fold(e.entity_id.replace("-", " ")), fold(e.name), *(fold(a) for a in e.aliases)}:
+            names = tuple(fold(name) for name in (e.name, *e.aliases))  # each name folded once
+            self._folded_names[e.entity_id] = tuple((n, tuple(n.split())) for n in names)
+            for key in {fold(e.entity_id.replace("-", " ")), *names}:
                 self._entity_keys[key].append(e.entity_id)
+        self._amount_passages = AmountPassages(self.passages)
 
     @classmethod
     def open(

@@ -9,11 +9,19 @@ _FOLD = str.maketrans({"ß": "ss", "æ": "ae", "ø": "o", "œ": "oe"})
 _SENTENCE_END = re.compile(r"(?<=[.!?…])\s+(?=[A-ZÄÖÜ0-9„\"“])")
 
 
+_NON_WORD = re.compile(r"[^\w]+")
+
+
 def fold(text: str) -> str:
-    """Casefolded, accents stripped, separators collapsed: `Nvidia`, `NVIDIA`, `Münch-en` → comparable keys."""
+    """Casefolded, accents stripped, separators collapsed: `Nvidia`, `NVIDIA`, `Münch-en` → comparable keys.
+
+    ASCII text skips the Unicode steps, which leave it unchanged (it has no decomposition, no combining
+    mark, nothing in `_FOLD`, and its casefold is its lower case): opening a corpus folds every entity name."""
+    if text.isascii():
+        return " ".join(_NON_WORD.sub(" ", text.lower()).split())
     decomposed = unicodedata.normalize("NFKD", text.casefold().translate(_FOLD))
     stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return " ".join(re.sub(r"[^\w]+", " ", stripped).split())
+    return " ".join(_NON_WORD.sub(" ", stripped).split())
 
 
 def sentence_with(passage: str, surface: str) -> str:
