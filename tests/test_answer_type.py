@@ -46,3 +46,24 @@ def test_an_amount_question_ranks_the_passage_with_the_amount_higher(corpus_quer
     keywords = [h.key for h in corpus_query.rank_passages("Geld KI-Infrastruktur-Partnerschaft bisher eingesammelt")]
     assert ranked.index(answer) < 5
     assert ranked.index(answer) < keywords.index(answer)
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["Wie viel Geld hat die KI-Infrastruktur-Partnerschaft bisher eingesammelt?",
+     "How much has the AI Infrastructure Partnership raised so far?"],
+)
+def test_the_index_time_amount_flag_boosts_exactly_the_passages_whose_text_states_an_amount(
+    corpus_query: CorpusQuery, question: str
+) -> None:
+    """The engine boosts by the `amount` field written at index time; the same ranking follows from
+    reading every matched passage's text at query time."""
+    from newscorpus.query.answer_type import AMOUNT_BOOST
+
+    expanded = corpus_query._expander.expand(question)
+    plain = corpus_query._index.passage_scores(expanded)
+    stating = {pid for pid, _ in plain if states_amount(corpus_query.passages[pid].text)}
+    assert 0 < len(stating) < len(plain)
+    expected = sorted(((pid, round(score * AMOUNT_BOOST, 6) if pid in stating else score) for pid, score in plain),
+                      key=lambda ps: (-ps[1], ps[0]))
+    assert [(h.key, h.score) for h in corpus_query.rank_passages(question)] == expected

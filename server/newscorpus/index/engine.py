@@ -51,12 +51,14 @@ class ExpandedQuery(BaseModel):
     """A query with its expansions, built on the query side so every engine receives the same thing.
 
     Without `parts` the engine searches `text` as written (with its syntax); with them, it scores each
-    part by its best alternative and ranks passages matching more parts higher."""
+    part by its best alternative and ranks passages matching more parts higher. `amount_boost` multiplies
+    the score of every passage that states an amount (a question for one sets it)."""
 
     model_config = ConfigDict(frozen=True)
 
     text: str
     parts: tuple[QueryPart, ...] = ()
+    amount_boost: float = 1.0
 
 
 class SearchIndex(Protocol):

@@ -109,7 +109,7 @@ class TermAtATime:
         if (field, text) not in reader:
             return {}
         scorer = sub.weighting.scorer(sub, field, text)
-        ids, weights = _postings(reader.postings(field, text))
+        ids, weights = postings(reader.postings(field, text))
         if not isinstance(scorer, BM25FScorer):
             score, dfl, boost = scorer._score, scorer.dfl, q.boost
             return {doc: score(w, dfl(doc)) * boost for doc, w in zip(ids, weights, strict=True)}
@@ -150,7 +150,7 @@ def _bytes(sub: Searcher, field: str, text: str | bytes) -> bytes:
     return text if isinstance(text, bytes) else sub.schema[field].to_bytes(text)
 
 
-def _postings(m: matching.Matcher) -> tuple[list[int], list[float]]:
+def postings(m: matching.Matcher) -> tuple[list[int], list[float]]:
     """A term's document numbers and weights, read a block at a time from Whoosh's postings file."""
     ids: list[int] = []
     weights: list[float] = []

@@ -9,7 +9,8 @@ from __future__ import annotations
 import logging
 import re
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
+from operator import itemgetter
 from pathlib import Path
 
 from whoosh import index as windex
@@ -19,10 +20,11 @@ from whoosh.fields import ID, STORED, TEXT, Schema
 from whoosh.query import And, AndNot, DisjunctionMax, Not, NullQuery, Or, Query, Term
 from whoosh.searching import Searcher
 
+from newscorpus.extract.quantities import states_amount
 from newscorpus.index.analysis import AnalysisConfig, release_models, text_analyzer
 from newscorpus.index.engine import ExpandedQuery, Hit, Progress
 from newscorpus.index.fast_positions import FastPositions
-from newscorpus.index.fast_scoring import Norms, TermAtATime, supports
+from newscorpus.index.fast_scoring import Norms, TermAtATime, postings, supports
 from newscorpus.index.posting_pool import TermPoolWriter
 from newscorpus.index.whoosh_reuse import rewrite_index
 from newscorpus.models import KnowledgeBase
@@ -62,6 +64,7 @@ def _passage_schema(analyzer: Analyzer) -> Schema:
         author=_text(analyzer),
         published=ID,
         ordinal=STORED,
+        amount=ID,  # "1" when the passage states an amount (`ExpandedQuery.amount_boost`)
     )
 
 
@@ -91,6 +94,7 @@ def _passage_docs(kb: KnowledgeBase, article_ids: set[str] | None = None):
                 "author": article.author,
                 "published": article.published,
                 "ordinal": passage.n,
+                **({"amount": "1"} if states_amount(passage.text) else {}),
             }
 
 
@@ -201,6 +205,7 @@ class WhooshIndex:
         )
         self._deal_parser = _parser(DEAL_FIELDS, self._deals.schema)
         self._norms: dict[tuple, Norms] = {}
+        self._amounts: frozenset[int] | None = None
         self._lock = threading.Lock()
 
     def search_passages(
@@ -212,35 +217,45 @@ class WhooshIndex:
         self, query: str | ExpandedQuery, *, article_ids: frozenset[str] | None = None
     ) -> list[tuple[str, float]]:
         expanded = query if isinstance(query, ExpandedQuery) else ExpandedQuery(text=query)
-        queries = {
-            fields: _build(parser, expanded, fields, self._passages.schema)
-            for fields, parser in self._passage_parsers.items()
-        }
-        scores: dict[str, list[float]] = {}
+        schema = self._passages.schema
+        queries = [_build(parser, expanded, fields, schema) for fields, parser in self._passage_parsers.items()]
         with self._lock:
-            for n, q in enumerate(queries.values()):
-                if q is None:
-                    continue
-                for docnum, score in self._doc_scores(q):
-                    passage_id, article_id = self._passage_keys[docnum]
-                    if article_ids is None or article_id in article_ids:
-                        scores.setdefault(passage_id, [0.0, 0.0])[n] = score
-        combine = self._combine
-        ranked = [(key, round(combine(text, title), 6)) for key, (text, title) in scores.items()]
-        ranked.sort(key=lambda ks: (-ks[1], ks[0]))
+            found = [self._doc_scores(q) if q is not None else {} for q in queries]
+            if self._passage_ranking:
+                scores = _combine(*found)
+            else:
+                scores = {docnum: round(score, 6) for docnum, score in found[0].items()}
+            keys = self._passage_keys
+            if article_ids is not None:
+                scores = {docnum: score for docnum, score in scores.items() if keys[docnum][1] in article_ids}
+            if expanded.amount_boost != 1.0:
+                boost, amounts = expanded.amount_boost, self._amount_docs()
+                scores = {docnum: round(score * boost, 6) if docnum in amounts else score
+                          for docnum, score in scores.items()}
+            ranked = [(keys[docnum][0], score) for docnum, score in scores.items()]
+        # By score, best first, then by passage id: two stable sorts with C-level keys.
+        ranked.sort(key=itemgetter(0))
+        ranked.sort(key=itemgetter(1), reverse=True)
         return ranked
 
-    def _doc_scores(self, q: Query) -> Iterable[tuple[int, float]]:
-        """(document number, score) of every passage `q` matches: term at a time where the tree allows
+    def _doc_scores(self, q: Query) -> dict[int, float]:
+        """Score by document number of every passage `q` matches: term at a time where the tree allows
         (`fast_scoring`, same scores), else through Whoosh's matchers."""
         if supports(q, (_CoordOr,)):
-            return TermAtATime(self._passage_searcher, _CoordOr, _coord_termcount, self._norms).scores(q).items()
-        return ((docnum, score) for score, docnum in self._passage_searcher.search(q, limit=None).top_n)
+            return TermAtATime(self._passage_searcher, _CoordOr, _coord_termcount, self._norms).scores(q)
+        return {docnum: score for score, docnum in self._passage_searcher.search(q, limit=None).top_n}
 
-    def _combine(self, text: float, title: float) -> float:
-        if not self._passage_ranking:
-            return text
-        return text + TITLE_WEIGHT * title if text > 0 else TITLE_ONLY_WEIGHT * title
+    def _amount_docs(self) -> frozenset[int]:
+        """Document numbers of the passages that state an amount, read from the index on first use."""
+        if self._amounts is None:
+            docs: set[int] = set()
+            for sub, offset in self._passage_searcher.subsearchers or [(self._passage_searcher, 0)]:
+                reader = sub.reader()
+                if reader.doc_frequency("amount", "1"):
+                    ids, _weights = postings(reader.postings("amount", b"1"))
+                    docs.update(docnum + offset for docnum in ids)
+            self._amounts = frozenset(docs)
+        return self._amounts
 
     def search_deals(self, query: str) -> list[Hit]:
         q = _parse(self._deal_parser, query)
@@ -256,6 +271,19 @@ class WhooshIndex:
     def close(self) -> None:
         self._passage_searcher.close()
         self._deal_searcher.close()
+
+
+def _combine(text: dict[int, float], title: dict[int, float]) -> dict[int, float]:
+    """Passage ranking: a passage's own text decides, its article's title adds to it; a passage matching
+    only through the title ranks after every passage whose text matches. Rounded to 6 places."""
+    scores = {
+        docnum: round(score + TITLE_WEIGHT * title.get(docnum, 0.0) if score > 0
+                      else TITLE_ONLY_WEIGHT * title.get(docnum, 0.0), 6)
+        for docnum, score in text.items()
+    }
+    scores.update((docnum, round(TITLE_ONLY_WEIGHT * score, 6)) for docnum, score in title.items()
+                  if docnum not in text)
+    return scores
 
 
 class _FieldLengths(dict):

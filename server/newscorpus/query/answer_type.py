@@ -1,7 +1,7 @@
 """What a question asks for: a question for an amount ranks the passages that state one higher.
 
-An amount is money (as the extractor reads it) or any other cardinal number that is not a year and not
-an ordinal (`16. Januar`, list numbers): `10 Gigawatt`, `2–4 Mal`, `500 Stellen`.
+An amount is money or any other cardinal number that is not a year (`extract.quantities.states_amount`,
+recorded per passage at index time); the engine multiplies those passages' scores by `AMOUNT_BOOST`.
 
 "Wie viel Geld hat die Partnerschaft eingesammelt?" is answered by the passage with "12,5 Milliarden
 Dollar", which may share only one word with the question, while passages about the partnership in
@@ -11,15 +11,10 @@ general share more. Keyword queries ask for nothing in particular and are left a
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
 
-from newscorpus.extract.money import parse_amounts
-from newscorpus.models import Passage
+from newscorpus.extract.quantities import states_amount
 
-# A cardinal number standing alone (not part of a word, a date or an ordinal with its full stop).
-_CARDINAL = re.compile(r"(?<![\w.,])\d+(?:[.,]\d+)*(?![\w.]|\.\w)")
-_YEAR = re.compile(r"^(?:1[89]|2[01])\d\d$")
-_DATE = re.compile(r"^\d{1,2}\.\d{1,2}\.\d{2,4}$")
+__all__ = ["AMOUNT_BOOST", "asks_for_amount", "states_amount"]
 
 # Multiplies the score of a passage that states an amount when the question asks for one.
 AMOUNT_BOOST = 1.5
@@ -34,31 +29,3 @@ _AMOUNT_QUESTION = re.compile(
 def asks_for_amount(query: str) -> bool:
     """Whether `query` is a question for an amount of money or a number ("how much", "wie viel", …)."""
     return _AMOUNT_QUESTION.search(query) is not None
-
-
-def states_amount(text: str) -> bool:
-    """Whether `text` states money or another quantity (a cardinal number that is not a year)."""
-    if any(not (_YEAR.match(n) or _DATE.match(n)) for n in (m.group(0) for m in _CARDINAL.finditer(text))):
-        return True
-    return bool(parse_amounts(text))
-
-
-class AmountPassages:
-    """Which passages state an amount, worked out per passage on first need and kept."""
-
-    def __init__(self, passages: Mapping[str, Passage]) -> None:
-        self._passages = passages
-        self._known: dict[str, bool] = {}
-
-    def __contains__(self, passage_id: str) -> bool:
-        known = self._known.get(passage_id)
-        if known is None:
-            known = self._known[passage_id] = states_amount(self._passages[passage_id].text)
-        return known
-
-
-def boost_amounts(scored: list[tuple[str, float]], amounts: AmountPassages) -> list[tuple[str, float]]:
-    """`scored` with amount-stating passages boosted, best first (ties by id, as the engine orders them)."""
-    boosted = [(key, round(score * AMOUNT_BOOST, 6) if key in amounts else score) for key, score in scored]
-    boosted.sort(key=lambda ks: (-ks[1], ks[0]))
-    return boosted

@@ -25,7 +25,7 @@ from newscorpus.index.knowledge_store import (
     passage_number,
 )
 from newscorpus.models import DEAL_TYPES, ENTITY_TYPES, Article, Deal, Entity, KnowledgeBase, Mention, Passage
-from newscorpus.query.answer_type import AmountPassages, asks_for_amount, boost_amounts
+from newscorpus.query.answer_type import AMOUNT_BOOST, asks_for_amount
 from newscorpus.query.cursor import Cursors
 from newscorpus.query.errors import NotFoundError, QueryError
 from newscorpus.query.expand import QueryExpander, load_glossary
@@ -154,7 +154,6 @@ class CorpusQuery:
             self._folded_names[e.entity_id] = tuple((n, tuple(n.split())) for n in names)
             for key in {fold(e.entity_id.replace("-", " ")), *names}:
                 self._entity_keys[key].append(e.entity_id)
-        self._amount_passages = AmountPassages(self.passages)
 
     @classmethod
     def open(
@@ -261,7 +260,8 @@ class CorpusQuery:
         by_article: dict[str, list[tuple[float, str]]] = defaultdict(list)
         for key, score in scored_passages:
             by_article[passage_article(key)].append((score, key))
-        ranked = sorted(by_article.items(), key=lambda kv: (-max(s for s, _ in kv[1]), kv[0]))
+        # Passages come best first, so each article's list starts with its best passage.
+        ranked = sorted(by_article.items(), key=lambda kv: (-kv[1][0][0], kv[0]))
         page, nxt = _paged(ranked, offset, limit)
         bests = {
             article_id: sorted(scored, key=lambda sp: (-sp[0], passage_number(sp[1])))[:PASSAGES_PER_HIT]
@@ -295,10 +295,10 @@ class CorpusQuery:
         return [Hit(key=key, score=score) for key, score in self._scored_passages(query, article_ids)]
 
     def _scored_passages(self, query: str, article_ids: frozenset[str] | None) -> list[tuple[str, float]]:
-        scored = self._index.passage_scores(self._expander.expand(query), article_ids=article_ids)
+        expanded = self._expander.expand(query)
         if self._answer_types and asks_for_amount(query):
-            scored = boost_amounts(scored, self._amount_passages)
-        return scored
+            expanded = expanded.model_copy(update={"amount_boost": AMOUNT_BOOST})
+        return self._index.passage_scores(expanded, article_ids=article_ids)
 
     def _article_filter(
         self, date_from: str | None, date_to: str | None, publisher: str | None, entity: str | None
