@@ -26,6 +26,7 @@ from newscorpus.index.engine import ExpandedQuery, Hit, Progress
 from newscorpus.index.fast_positions import FastPositions
 from newscorpus.index.fast_scoring import Norms, TermAtATime, postings, supports
 from newscorpus.index.posting_pool import TermPoolWriter
+from newscorpus.index.whoosh_codec import FastBlockCodec
 from newscorpus.index.whoosh_reuse import rewrite_index
 from newscorpus.models import KnowledgeBase
 
@@ -134,7 +135,7 @@ class WhooshBuilder:
 
     def _build(self, kb: KnowledgeBase, folder: Path, progress: Progress, schema: Schema) -> None:
         passages = windex.create_in(str(folder), schema, indexname=PASSAGES)
-        writer = TermPoolWriter(passages)
+        writer = TermPoolWriter(passages, codec=FastBlockCodec())
         total = sum(1 for _ in _passage_docs(kb))
         for n, doc in enumerate(_passage_docs(kb), start=1):
             writer.add_document(**doc)
@@ -142,7 +143,7 @@ class WhooshBuilder:
                 progress(f"indexed {n}/{total} passages")
         writer.commit()
         deals = windex.create_in(str(folder), _deal_schema(schema["text"].analyzer), indexname=DEALS)
-        writer = TermPoolWriter(deals)
+        writer = TermPoolWriter(deals, codec=FastBlockCodec())
         for doc in _deal_docs(kb):
             writer.add_document(**doc)
         writer.commit()
@@ -150,7 +151,7 @@ class WhooshBuilder:
 
     def add(self, kb: KnowledgeBase, article_ids: Sequence[str], folder: Path) -> None:
         passages = windex.open_dir(str(folder), indexname=PASSAGES)
-        writer = passages.writer()
+        writer = passages.writer(codec=FastBlockCodec())
         try:
             for doc in _passage_docs(kb, set(article_ids)):
                 writer.add_document(**doc)

@@ -21,6 +21,8 @@ from typing import Any
 from whoosh import index as windex
 from whoosh.fields import Schema
 
+from newscorpus.index.whoosh_codec import FastBlockCodec
+
 Doc = dict[str, Any]
 
 
@@ -45,7 +47,7 @@ def rewrite_index(
     with old.reader() as reader:
         old_docnum = {stored[key]: docnum for docnum, stored in reader.iter_docs()}
         target = windex.create_in(str(folder), schema, indexname=indexname)
-        writer = target.writer()
+        writer = target.writer(codec=FastBlockCodec())
         try:
             docmap: dict[int, int] = {}
             approx: dict[str, int] = {}
