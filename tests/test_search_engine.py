@@ -123,3 +123,26 @@ def test_scores_do_not_depend_on_how_the_index_is_split_into_segments(
     finally:
         for index in indexes:
             index.close()
+
+
+@pytest.mark.parametrize("text", [*QUERIES, "Wie viel Geld hat die Partnerschaft eingesammelt?"])
+def test_rank_articles_groups_the_passage_ranking(corpus_query: CorpusQuery, text: str) -> None:
+    """rank_articles gives what grouping passage_scores by article gives: the count, the order by best
+    passage (ties by id), every page, and each article's matching passages."""
+    index = corpus_query._index
+    expanded = corpus_query._expanded(text)
+    by_article: dict[str, list[tuple[str, float]]] = {}
+    for pid, score in index.passage_scores(expanded):
+        by_article.setdefault(pid.rpartition("#")[0], []).append((pid, score))
+    order = sorted(by_article, key=lambda a: (-by_article[a][0][1], a))
+    assert order, f"{text!r} should match something"
+    for offset, limit in ((0, 10), (0, 1), (1, 1), (2, 5), (len(order), 3)):
+        total, page = index.rank_articles(expanded, offset=offset, limit=limit)
+        assert total == len(order)
+        assert [m.article_id for m in page] == order[offset : offset + limit]
+        for m in page:
+            assert m.score == by_article[m.article_id][0][1]
+            assert sorted(m.passages) == sorted(by_article[m.article_id])
+    some = frozenset(order[:1])
+    total, page = index.rank_articles(expanded, article_ids=some)
+    assert total == 1 and [m.article_id for m in page] == order[:1]

@@ -61,6 +61,14 @@ class ExpandedQuery(BaseModel):
     amount_boost: float = 1.0
 
 
+class ArticleMatch(BaseModel):
+    """One article of a ranking: its best passage's score and the scores of all its matching passages."""
+
+    article_id: str
+    score: float
+    passages: list[tuple[str, float]]
+
+
 class SearchIndex(Protocol):
     """An opened index. Safe to share between concurrent callers."""
 
@@ -74,6 +82,14 @@ class SearchIndex(Protocol):
         self, query: str | ExpandedQuery, *, article_ids: frozenset[str] | None = None
     ) -> list[tuple[str, float]]:
         """`search_passages` as plain (passage id, score) pairs: no record per hit on the hot path."""
+        ...
+
+    def rank_articles(
+        self, query: str | ExpandedQuery, *, article_ids: frozenset[str] | None = None, offset: int = 0,
+        limit: int = 10,
+    ) -> tuple[int, list[ArticleMatch]]:
+        """How many articles match, and articles `offset` to `offset + limit` ranked by their best passage
+        (ties by article id), each with every matching passage's (id, score), in no particular order."""
         ...
 
     def search_deals(self, query: str) -> list[Hit]:

@@ -22,7 +22,7 @@ from whoosh.searching import Searcher
 
 from newscorpus.extract.quantities import states_amount
 from newscorpus.index.analysis import AnalysisConfig, release_models, text_analyzer
-from newscorpus.index.engine import ExpandedQuery, Hit, Progress
+from newscorpus.index.engine import ArticleMatch, ExpandedQuery, Hit, Progress
 from newscorpus.index.fast_positions import FastPositions
 from newscorpus.index.fast_scoring import Norms, TermAtATime, postings, supports
 from newscorpus.index.posting_pool import TermPoolWriter
@@ -217,27 +217,56 @@ class WhooshIndex:
     def passage_scores(
         self, query: str | ExpandedQuery, *, article_ids: frozenset[str] | None = None
     ) -> list[tuple[str, float]]:
-        expanded = query if isinstance(query, ExpandedQuery) else ExpandedQuery(text=query)
-        schema = self._passages.schema
-        queries = [_build(parser, expanded, fields, schema) for fields, parser in self._passage_parsers.items()]
         with self._lock:
-            found = [self._doc_scores(q) if q is not None else {} for q in queries]
-            if self._passage_ranking:
-                scores = _combine(*found)
-            else:
-                scores = {docnum: round(score, 6) for docnum, score in found[0].items()}
+            scores = self._scores(query, article_ids)
             keys = self._passage_keys
-            if article_ids is not None:
-                scores = {docnum: score for docnum, score in scores.items() if keys[docnum][1] in article_ids}
-            if expanded.amount_boost != 1.0:
-                boost, amounts = expanded.amount_boost, self._amount_docs()
-                scores = {docnum: round(score * boost, 6) if docnum in amounts else score
-                          for docnum, score in scores.items()}
             ranked = [(keys[docnum][0], score) for docnum, score in scores.items()]
         # By score, best first, then by passage id: two stable sorts with C-level keys.
         ranked.sort(key=itemgetter(0))
         ranked.sort(key=itemgetter(1), reverse=True)
         return ranked
+
+    def rank_articles(
+        self, query: str | ExpandedQuery, *, article_ids: frozenset[str] | None = None, offset: int = 0,
+        limit: int = 10,
+    ) -> tuple[int, list[ArticleMatch]]:
+        with self._lock:
+            scores = self._scores(query, article_ids)
+            keys = self._passage_keys
+            best: dict[str, float] = {}
+            get = best.get
+            for docnum, score in scores.items():
+                article_id = keys[docnum][1]
+                if score > get(article_id, -1.0):
+                    best[article_id] = score
+            ranked = sorted(best.items())
+            ranked.sort(key=itemgetter(1), reverse=True)
+            page = dict(ranked[offset : offset + limit])
+            passages: dict[str, list[tuple[str, float]]] = {article_id: [] for article_id in page}
+            for docnum, score in scores.items():
+                passage_id, article_id = keys[docnum]
+                if article_id in page:
+                    passages[article_id].append((passage_id, score))
+        return len(best), [ArticleMatch(article_id=a, score=page[a], passages=passages[a]) for a in page]
+
+    def _scores(self, query: str | ExpandedQuery, article_ids: frozenset[str] | None) -> dict[int, float]:
+        """Final score by document number (text and title combined, rounded, filtered, boosted)."""
+        expanded = query if isinstance(query, ExpandedQuery) else ExpandedQuery(text=query)
+        schema = self._passages.schema
+        queries = [_build(parser, expanded, fields, schema) for fields, parser in self._passage_parsers.items()]
+        found = [self._doc_scores(q) if q is not None else {} for q in queries]
+        if self._passage_ranking:
+            scores = _combine(*found)
+        else:
+            scores = {docnum: round(score, 6) for docnum, score in found[0].items()}
+        keys = self._passage_keys
+        if article_ids is not None:
+            scores = {docnum: score for docnum, score in scores.items() if keys[docnum][1] in article_ids}
+        if expanded.amount_boost != 1.0:
+            boost, amounts = expanded.amount_boost, self._amount_docs()
+            scores = {docnum: round(score * boost, 6) if docnum in amounts else score
+                      for docnum, score in scores.items()}
+        return scores
 
     def _doc_scores(self, q: Query) -> dict[int, float]:
         """Score by document number of every passage `q` matches: term at a time where the tree allows
@@ -321,19 +350,18 @@ class _LengthCachedBM25F(scoring.BM25F):
         return s
 
 
-class _DocKeys:
-    """Stored ids by document number, read from the index once per document and then kept: a search
-    with thousands of hits does no stored-field reads after the first queries."""
+class _DocKeys(dict):
+    """Stored ids by document number, read from the index once per document and then kept (a dict, so
+    known documents are C-level lookups): a search with thousands of hits does no stored-field reads after
+    the first queries."""
 
     def __init__(self, searcher: Searcher, fields: tuple[str, ...]) -> None:
+        super().__init__()
         self._searcher, self._fields = searcher, fields
-        self._keys: dict[int, tuple[str, ...]] = {}
 
-    def __getitem__(self, docnum: int) -> tuple[str, ...]:
-        keys = self._keys.get(docnum)
-        if keys is None:
-            stored = self._searcher.stored_fields(docnum)
-            keys = self._keys[docnum] = tuple(stored[f] for f in self._fields)
+    def __missing__(self, docnum: int) -> tuple[str, ...]:
+        stored = self._searcher.stored_fields(docnum)
+        keys = self[docnum] = tuple(stored[f] for f in self._fields)
         return keys
 
 

@@ -16,12 +16,11 @@ from typing import Any, Literal
 
 from newscorpus.config import Settings
 from newscorpus.index.build import open_index, open_knowledge
-from newscorpus.index.engine import EngineBuilder, Hit, SearchIndex
+from newscorpus.index.engine import EngineBuilder, ExpandedQuery, Hit, SearchIndex
 from newscorpus.index.knowledge_store import (
     RELATED_KEPT,
     EntityInfo,
     KnowledgeStore,
-    passage_article,
     passage_number,
 )
 from newscorpus.models import DEAL_TYPES, ENTITY_TYPES, Article, Deal, Entity, KnowledgeBase, Mention, Passage
@@ -256,16 +255,12 @@ class CorpusQuery:
         offset = self._cursors.decode(cursor, params)
 
         allowed = self._article_filter(date_from, date_to, publisher, entity)
-        scored_passages = self._scored_passages(query, allowed)
-        by_article: dict[str, list[tuple[float, str]]] = defaultdict(list)
-        for key, score in scored_passages:
-            by_article[passage_article(key)].append((score, key))
-        # Passages come best first, so each article's list starts with its best passage.
-        ranked = sorted(by_article.items(), key=lambda kv: (-kv[1][0][0], kv[0]))
-        page, nxt = _paged(ranked, offset, limit)
+        total, page = self._index.rank_articles(self._expanded(query), article_ids=allowed, offset=offset, limit=limit)
+        nxt = offset + limit if offset + limit < total else None
         bests = {
-            article_id: sorted(scored, key=lambda sp: (-sp[0], passage_number(sp[1])))[:PASSAGES_PER_HIT]
-            for article_id, scored in page
+            hit.article_id: sorted(((score, pid) for pid, score in hit.passages),
+                                   key=lambda sp: (-sp[0], passage_number(sp[1])))[:PASSAGES_PER_HIT]
+            for hit in page
         }
         articles = self.store.articles(bests)
         texts = self.store.passages(pid for best in bests.values() for _, pid in best)
@@ -285,7 +280,7 @@ class CorpusQuery:
             )
         return SearchResults(
             query=query,
-            total=len(ranked),
+            total=total,
             results=results,
             next_cursor=self._cursors.encode(nxt, params) if nxt is not None else None,
         )
@@ -295,10 +290,14 @@ class CorpusQuery:
         return [Hit(key=key, score=score) for key, score in self._scored_passages(query, article_ids)]
 
     def _scored_passages(self, query: str, article_ids: frozenset[str] | None) -> list[tuple[str, float]]:
+        return self._index.passage_scores(self._expanded(query), article_ids=article_ids)
+
+    def _expanded(self, query: str) -> ExpandedQuery:
+        """The query with its expansions, and the amount boost when it asks for an amount."""
         expanded = self._expander.expand(query)
         if self._answer_types and asks_for_amount(query):
             expanded = expanded.model_copy(update={"amount_boost": AMOUNT_BOOST})
-        return self._index.passage_scores(expanded, article_ids=article_ids)
+        return expanded
 
     def _article_filter(
         self, date_from: str | None, date_to: str | None, publisher: str | None, entity: str | None
