@@ -81,3 +81,34 @@ def test_name_similarity_equals_difflibs_three_steps(corpus_query: CorpusQuery) 
     pairs = [(k, b) for k in keys for b in names + words]
     assert any(reference(a, b) and a != b for a, b in pairs), "some near misses are similar"
     assert all(_similar(a, b) == reference(a, b) for a, b in pairs)
+
+
+def test_longest_common_subsequence_of_the_bound() -> None:
+    from newscorpus.query.suggest import _lcs_length
+
+    def reference(a: str, b: str) -> int:
+        prev = [0] * (len(b) + 1)
+        for x in a:
+            cur = [0]
+            for j, y in enumerate(b):
+                cur.append(prev[j] + 1 if x == y else max(prev[j + 1], cur[j]))
+            prev = cur
+        return prev[-1]
+
+    rng = random.Random(8)
+    for _ in range(2000):
+        a = "".join(rng.choices("ab-ä", k=rng.randint(0, 20)))
+        b = "".join(rng.choices("ab-ä", k=rng.randint(0, 20)))
+        masks: dict[str, int] = {}
+        for i, c in enumerate(b):
+            masks[c] = masks.get(c, 0) | 1 << i
+        assert _lcs_length(a, masks, (1 << len(b)) - 1) == reference(a, b), (a, b)
+
+
+def test_made_up_ids_get_the_same_suggestions() -> None:
+    """Ids sharing every character with the pool: the subsequence bound decides, not the character one."""
+    rng = random.Random(12)
+    pool = _pool(rng, 3000)
+    for _ in range(6):
+        needle = "-".join(rng.choices(["2026", "01", "ki", "cloud", "nvidia", "bau", "muenchen", "x7"], k=6))
+        assert closest_ids(needle, pool) == closest(needle, pool), needle
