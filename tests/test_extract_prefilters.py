@@ -121,13 +121,18 @@ def test_fold_unsafe_holds_every_character_ignorecase_folds_unlike_lower() -> No
 # word, leading white space (rules can find such names), and characters lower-casing does not fold like
 # re.IGNORECASE.
 CRAFTED_LABELS = ["AT&T", "E.ON", "SAP", "Data Data", "Open AI", "Meyer-Werft", ".NET", "İnan", "Kıvanç", "ſiemens",
-                  "Deutsche Bank", "Bank", " Disrupt\nEnergie", " Innovatoren\nZiel"]
+                  "Deutsche Bank", "Bank", " Disrupt\nEnergie", " Innovatoren\nZiel",
+                  # names sharing first, inner and last words (labels are keyed by their rarest word)
+                  "Philipp", "Philipp Alvares", "Philipp Alvares de Souza Soares", "Philipp de Souza", "Anna Souza",
+                  "Alvares de Souza", "Souza Soares", "Philipps Werk"]
 CRAFTED_TEXTS = [
     "AT&T und E.ON: SAPs Plan, sap nicht. Data Data Data. OPEN   AI's Modell, Open-AI nicht.",
     "Die Meyer-Werft, die Meyer-Werfts und Meyer Werft. .NET und ASP.NET. İnan, Inan, inan, Kıvanç, KIVANÇ.",
     "Siemens, ſiemens und SIEMENS; Deutsche Bank, Deutsche Banks, Bank’s, Banks' und Bankhaus.",
     "Eine Zeile ohne Namen.",
     "Tech Disrupt\nEnergie und Disrupts Energie; die Innovatoren Ziel, İnnovatoren\nZiel.",
+    "Philipp Alvares de Souza Soares' Text, Philipps Alvares, Philipp  Alvares de Souza, Anna Souzas Plan, "
+    "Philipps Werk und Philipp de Souza Soares; Alvares de Souza Soares.",
 ]
 
 
@@ -247,3 +252,24 @@ def test_rule_matches_equal_finditer_on_random_compounds() -> None:
         for rule in entities.RULES:
             expected = [(m.span(), m.groups()) for m in rule.pattern.finditer(text)]
             assert [(m.span(), m.groups()) for m in rule.finditer(read)] == expected, (rule.pattern.pattern, text)
+
+
+def test_unique_deal_ids_resume_where_the_last_repeat_stopped() -> None:
+    """The same ids as trying -2, -3 … from the start for every deal, with ids that collide across bases."""
+    from newscorpus.extract.deals import _unique_deal_ids
+    from newscorpus.models import Deal
+
+    rng = random.Random(3)
+    ids = [rng.choice(["x", "x-2", "x-3", "y", "x-2-2", "z-10", "z"]) for _ in range(300)]
+    taken = {"x-4", "y", "z-3", "x-2-3"}
+    expected, seen = [], set(taken)
+    for base in ids:
+        did, n = base, 1
+        while did in seen:
+            n += 1
+            did = f"{base}-{n}"
+        seen.add(did)
+        expected.append(did)
+    deals = [Deal.model_construct(deal_id=i) for i in ids]
+    assert [d.deal_id for d in _unique_deal_ids(deals, taken=set(taken))] == expected
+    assert len(set(expected)) == len(expected)

@@ -516,12 +516,18 @@ def extract_deals(articles: list[Article], found: EntityResult) -> list[Deal]:
 
 
 def _unique_deal_ids(deals: list[Deal], taken: set[str]) -> list[Deal]:
+    """Each deal's id, or the first of id-2, id-3 … not yet taken. A repeated id resumes from the number
+    its last repeat got (every lower one is still taken), instead of trying them all again: the generated
+    corpora repeat some ids hundreds of times, which made this quadratic."""
     out = []
+    last: dict[str, int] = {}
     for d in deals:
-        did, n = d.deal_id, 1
+        n = last.get(d.deal_id, 1)
+        did = d.deal_id if n == 1 else f"{d.deal_id}-{n}"
         while did in taken:
             n += 1
             did = f"{d.deal_id}-{n}"
+        last[d.deal_id] = n
         taken.add(did)
         out.append(d if did == d.deal_id else d.model_copy(update={"deal_id": did}))
     return out
