@@ -1,5 +1,5 @@
 """Term-at-a-time scoring (`fast_scoring`) gives every passage the score Whoosh's own matchers give it, for
-every query of the relevance benchmark, on both fields, on one segment and on two."""
+every query of the relevance benchmark and parsed query syntax, on both fields, on one segment and on two."""
 
 from __future__ import annotations
 
@@ -60,11 +60,26 @@ def test_term_at_a_time_equals_whoosh_matchers_on_two_segments(corpus_query: Cor
         index.close()
 
 
-@pytest.mark.parametrize("text", ['"Rechenzentren Milliarden"', "Nvidia NOT OpenAI", "title:Briefing KI"])
-def test_query_syntax_is_left_to_whoosh(corpus_query: CorpusQuery, text: str) -> None:
-    """Phrases, NOT and Whoosh's own OR group (per-segment term counts) go through Whoosh's matchers."""
+@pytest.mark.parametrize("text", ['"Rechenzentren Milliarden"', "Nvidia NOT OpenAI"])
+def test_phrases_and_not_are_left_to_whoosh(corpus_query: CorpusQuery, text: str) -> None:
     index = corpus_query._index
     assert isinstance(index, WhooshIndex)
     q = _build(index._passage_parsers[("text",)], corpus_query._expander.expand(text), ("text",),
                index._passages.schema)
     assert q is not None and not supports(q, (_CoordOr,))
+
+
+@pytest.mark.parametrize("text", ["title:Briefing KI", "Kurzfassung: Die KI-Infrastruktur der Zukunft"])
+def test_parsed_words_are_scored_term_at_a_time_with_whooshs_scores(corpus_query: CorpusQuery, text: str) -> None:
+    """Query syntax's default group is our coordination OR, so plain parsed words take the fast path."""
+    index = corpus_query._index
+    assert isinstance(index, WhooshIndex)
+    expanded = corpus_query._expander.expand(text)
+    assert not expanded.parts, "read as query syntax"
+    for fields, parser in index._passage_parsers.items():
+        q = _build(parser, expanded, fields, index._passages.schema)
+        assert q is not None and supports(q, (_CoordOr,))
+        searcher = index._passage_searcher
+        whoosh = {docnum: round(score, 6) for score, docnum in searcher.search(q, limit=None).top_n}
+        ours = TermAtATime(searcher, _CoordOr, _coord_termcount, {}).scores(q)
+        assert {docnum: round(score, 6) for docnum, score in ours.items()} == whoosh

@@ -27,7 +27,7 @@ from newscorpus.index.fast_positions import FastPositions
 from newscorpus.index.fast_scoring import Norms, TermAtATime, postings, supports
 from newscorpus.index.posting_pool import TermPoolWriter
 from newscorpus.index.whoosh_codec import FastBlockCodec
-from newscorpus.index.whoosh_reuse import rewrite_index
+from newscorpus.index.whoosh_reuse import append_index, rewrite_index
 from newscorpus.models import KnowledgeBase
 
 log = logging.getLogger(__name__)
@@ -163,15 +163,18 @@ class WhooshBuilder:
     def update(
         self, kb: KnowledgeBase, folder: Path, previous: Path, previous_kb: KnowledgeBase, progress: Progress
     ) -> None:
-        """Write what `build` writes, copying the passages and deals that are unchanged since the build in
-        `previous` (of `previous_kb`, by this code) instead of analysing them again. One segment per index,
-        documents in build order: Whoosh's scores depend on both (see `whoosh_reuse`)."""
+        """Write what `build` writes from the build in `previous` (of `previous_kb`, by this code): the
+        passage index keeps the previous build's segments (hard links) and gets the new articles' passages
+        as a new segment; the deal index (deal ids are renumbered across the corpus) is rewritten, copying
+        unchanged deals instead of analysing them (`whoosh_reuse`). Scores do not depend on segments."""
         schema = _passage_schema(text_analyzer(self.analysis))
         try:
-            passages = rewrite_index(
-                schema, PASSAGES, "passage_id", _passage_docs(kb), previous,
-                {d["passage_id"]: d for d in _passage_docs(previous_kb)}, folder,
-            )
+            previous_passages = {d["passage_id"]: d for d in _passage_docs(previous_kb)}
+            passages = append_index(PASSAGES, "passage_id", _passage_docs(kb), previous, previous_passages, folder,
+                                    lambda ix: TermPoolWriter(ix, codec=FastBlockCodec()))
+            if passages is None:
+                passages = rewrite_index(schema, PASSAGES, "passage_id", _passage_docs(kb), previous,
+                                         previous_passages, folder)
             deals = rewrite_index(
                 _deal_schema(schema["text"].analyzer), DEALS, "deal_id", _deal_docs(kb), previous,
                 {d["deal_id"]: d for d in _deal_docs(previous_kb)}, folder,
@@ -179,8 +182,8 @@ class WhooshBuilder:
         finally:
             if not self.keep_models:
                 release_models(schema["text"].analyzer)
-        progress(f"indexed {passages[1]} new passages and {deals[1]} new or changed deals, copied "
-                 f"{passages[0]} passages and {deals[0]} deals from {previous.name}")
+        progress(f"indexed {passages[1]} new passages and {deals[1]} new or changed deals, kept "
+                 f"{passages[0]} passages and copied {deals[0]} deals from {previous.name}")
 
     def open(self, folder: Path) -> WhooshIndex:
         return WhooshIndex(folder, passage_ranking=self.passage_ranking)
@@ -469,10 +472,24 @@ def _word_query(field: str, forms: list[str]) -> Query:
     return Term(field, unique[0]) if len(unique) == 1 else Or([Term(field, f) for f in unique])
 
 
+class _CoordOrGroup(qparser.OrGroup):
+    """Query syntax's default group as `_CoordOr`: the coordination bonus counts the query's terms in the
+    whole index, so a parsed query scores a passage the same whatever segment it lies in."""
+
+    qclass = _CoordOr
+
+    def __init__(self, nodes=None, **kwargs) -> None:
+        kwargs["scale"] = COORD
+        super().__init__(nodes=nodes, **kwargs)
+
+
 def _parser(fields: Sequence[str], schema: Schema) -> qparser.QueryParser:
     """Plain words are OR-ed with a bonus for matching more of them, so a whole question still ranks
     the passages that answer it first; phrases, AND/OR/NOT and field:value keep Whoosh's meaning."""
-    parser = qparser.MultifieldParser(list(fields), schema, group=qparser.OrGroup.factory(0.9))
+    parser = qparser.MultifieldParser(list(fields), schema, group=_CoordOrGroup)
+    # An explicit OR as well, so `a OR b` merges into the surrounding group as it does with Whoosh's own.
+    or_operator = qparser.OperatorsPlugin.OpTagger(r"(?<=\s)OR(?=\s)", _CoordOrGroup, memo="or")
+    parser.replace_plugin(qparser.OperatorsPlugin(ops=[(or_operator, 0)], Or=None))
     parser.remove_plugin_class(qparser.WildcardPlugin)
     parser.remove_plugin_class(qparser.BoostPlugin)
     return parser
