@@ -201,13 +201,15 @@ class WhooshIndex:
         self._passage_keys = _DocKeys(self._passage_searcher, ("passage_id", "article_id"))
         self._deal_keys = _DocKeys(self._deal_searcher, ("deal_id",))
         self._passage_ranking = passage_ranking
-        schema = self._passages.schema
+        # The opened reader's schema, read once (`Index.schema` reads the table of contents from disk on
+        # every access, and each copy brings an analyzer with empty word caches).
+        self._schema = schema = self._passage_searcher.schema
         self._passage_parsers = (
             {("text",): _parser(("text",), schema), ("title",): _parser(("title",), schema)}
             if passage_ranking
             else {PASSAGE_FIELDS: _parser(PASSAGE_FIELDS, schema)}
         )
-        self._deal_parser = _parser(DEAL_FIELDS, self._deals.schema)
+        self._deal_parser = _parser(DEAL_FIELDS, self._deal_searcher.schema)
         self._norms: dict[tuple, Norms] = {}
         self._amounts: frozenset[int] | None = None
         self._lock = threading.Lock()
@@ -255,7 +257,7 @@ class WhooshIndex:
     def _scores(self, query: str | ExpandedQuery, article_ids: frozenset[str] | None) -> dict[int, float]:
         """Final score by document number (text and title combined, rounded, filtered, boosted)."""
         expanded = query if isinstance(query, ExpandedQuery) else ExpandedQuery(text=query)
-        schema = self._passages.schema
+        schema = self._schema
         queries = [_build(parser, expanded, fields, schema) for fields, parser in self._passage_parsers.items()]
         found = [self._doc_scores(q) if q is not None else {} for q in queries]
         if self._passage_ranking:
