@@ -249,7 +249,8 @@ def measure_size(articles: int, workdir: Path, *, queries: int, cold_starts: int
     qs = make_queries(material, queries)
     rng = random.Random(f"{SEED}:lookups")
     deal_ids = [rng.choice(sorted(query.deals)) for _ in range(queries)]
-    names = [rng.choice(sorted(e.name for e in query.entities.values()))[:6] for _ in range(queries)]
+    entity_names = sorted(info.entity.name for info in query.store.entities.values())  # no mentions read
+    names = [rng.choice(entity_names)[:6] for _ in range(queries)]
     api = {tool: _percentiles(calls) for tool, calls in _api_calls(query, qs, deal_ids, names).items()}
     counts = (len(query.entities), len(query.deals))
     query.close()
