@@ -15,7 +15,7 @@ from newscorpus.bench.scale_corpus import generate_article, load_material
 from newscorpus.config import BUNDLED_CORPUS
 from newscorpus.extract.pipeline import extract_knowledge
 from newscorpus.index.analysis import AnalysisConfig, text_analyzer
-from newscorpus.index.posting_pool import TermPool, TermPoolWriter
+from newscorpus.index.posting_pool import TermPool, TermPoolWriter, _FieldLengths
 from newscorpus.index.whoosh_engine import _deal_docs, _deal_schema, _passage_docs, _passage_schema
 from newscorpus.ingest.store import load_articles
 from newscorpus.models import KnowledgeBase
@@ -91,3 +91,16 @@ def test_term_pool_sorts_postings_that_come_out_of_order(max_postings: int, tmp_
     for item in items:
         pool.add(item)
     assert list(pool.iter_postings()) == sorted(items)
+
+
+def test_field_lengths_read_at_once_are_doc_field_length(kb: KnowledgeBase, tmp_path: Path) -> None:
+    """Every field (scorable ones with a lengths column, ids without) and every document."""
+    analyzer = text_analyzer(AnalysisConfig(decompound=False))
+    _write(tmp_path, "p", _passage_schema(analyzer), list(_passage_docs(kb)), lambda ix: TermPoolWriter(ix))
+    ix = windex.open_dir(str(tmp_path), indexname="p")
+    with ix.reader() as r:
+        perdoc, n = r._perdoc, r.doc_count_all()
+        lengths = _FieldLengths(perdoc, n)
+        for field in ix.schema.names():
+            assert lengths[field] == [perdoc.doc_field_length(d, field) for d in range(n)], field
+        assert any(x is not None and x > 1 for x in lengths["text"]) and set(lengths["passage_id"]) == {0}

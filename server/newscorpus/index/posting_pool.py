@@ -26,6 +26,8 @@ from operator import itemgetter
 from typing import Any
 
 from whoosh.codec import whoosh3
+from whoosh.columns import NumericColumn
+from whoosh.util.numeric import byte_to_length
 from whoosh.writing import SegmentWriter
 
 Posting = tuple[str, bytes, int, float, bytes | None]  # (field, term bytes, docnum, weight, value)
@@ -168,8 +170,9 @@ def _add_blocks(writer: whoosh3.W3PostingsWriter, postings: list[Posting], lens:
 
 
 class _FieldLengths(dict):
-    """Per field, every document's length as the lengths column gives it back (`doc_field_length`), read
-    once for the whole segment instead of once per posting."""
+    """Per field, every document's length as `doc_field_length` gives it back (None for a zero length byte,
+    0 when the field has no lengths column), read once for the whole segment instead of once per posting;
+    the W3 codec's one-byte lengths column is read in one go."""
 
     def __init__(self, reader: Any, doccount: int) -> None:
         super().__init__()
@@ -177,6 +180,23 @@ class _FieldLengths(dict):
 
     def __missing__(self, fieldname: str) -> list[int | None]:
         reader, n = self._reader, self._doccount
-        lens = [0] * n if reader is None else [reader.doc_field_length(d, fieldname) for d in range(n)]
+        column = whoosh3._lenfield(fieldname)
+        lens: list[int | None]
+        if reader is None or (isinstance(reader, whoosh3.W3PerDocReader) and not reader.has_column(column)):
+            lens = [0] * n
+        elif isinstance(reader, whoosh3.W3PerDocReader) and (raw := _length_bytes(reader, column, n)) is not None:
+            lens = [byte_to_length(b) if b else None for b in raw]
+        else:
+            lens = [reader.doc_field_length(d, fieldname) for d in range(n)]
         self[fieldname] = lens
         return lens
+
+
+def _length_bytes(reader: whoosh3.W3PerDocReader, column: str, n: int) -> bytes | None:
+    """The length byte of each of `n` documents (zero past the column's end, as its reader gives), or None
+    when the column is not the W3 codec's one-byte lengths column."""
+    col = reader._cached_reader(column, whoosh3.LENGTHS_COLUMN)
+    if not isinstance(col, NumericColumn.Reader) or col._fixedlen != 1 or col._typecode != "B" or col._default:
+        return None
+    count = min(col._count, n)
+    return col._dbfile.get(col._basepos, count) + bytes(n - count)
