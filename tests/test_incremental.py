@@ -151,6 +151,22 @@ def test_updates_chain_and_still_equal_a_full_build(built: Settings, tmp_path: P
     assert_same_outputs(built, full_build_of(built, tmp_path))
 
 
+def test_an_update_past_the_segment_bound_rewrites_the_passages_as_one_segment(
+    built: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from newscorpus.index import whoosh_reuse
+
+    monkeypatch.setattr(whoosh_reuse, "MAX_SEGMENTS", 2)
+    write_article(built, NEW_ARTICLES[1])
+    first = ensure_index(built)
+    assert len(list(first.glob("passages_*.seg"))) == 2, "appended"
+    write_article(built, NEW_ARTICLES[0])
+    second = ensure_index(built)
+    assert read_manifest(second).mode == "incremental"
+    assert len(list(second.glob("passages_*.seg"))) == 1, "rewritten as one segment"
+    assert_same_outputs(built, full_build_of(built, tmp_path))
+
+
 def _change_an_article(settings: Settings) -> None:
     path = settings.articles_dir / f"{LATE_ID}.md"
     path.write_text(path.read_text(encoding="utf-8") + "\nEin neuer Absatz über Leipzig.\n", encoding="utf-8")

@@ -25,6 +25,10 @@ from newscorpus.index.whoosh_codec import FastBlockCodec
 
 Doc = dict[str, Any]
 
+# Each update adds a segment and a search reads every segment's postings of its terms; Whoosh's merge
+# policy only folds tiny segments. An update that would go past this many rewrites the index as one.
+MAX_SEGMENTS = 8
+
 
 def append_index(
     indexname: str,
@@ -37,7 +41,8 @@ def append_index(
 ) -> tuple[int, int] | None:
     """Index `indexname` in `folder` as the one in `previous` plus the documents of `docs` it lacks, as a
     new segment (`writer(index)` makes the writer). None, writing nothing, unless every document of
-    `previous_docs` is in `docs` unchanged (then the caller rewrites instead). Returns (kept, added)."""
+    `previous_docs` is in `docs` unchanged and the previous index has fewer than `MAX_SEGMENTS` segments
+    (otherwise the caller rewrites it as one). Returns (kept, added)."""
     new: list[Doc] = []
     seen = 0
     for doc in docs:
@@ -50,6 +55,9 @@ def append_index(
             seen += 1
     if seen != len(previous_docs):
         return None
+    with windex.open_dir(str(previous), indexname=indexname).reader() as reader:
+        if len(reader.leaf_readers()) >= MAX_SEGMENTS:
+            return None
     for path in sorted(previous.iterdir()):
         if path.name.startswith(f"_{indexname}_") and path.suffix == ".toc":
             shutil.copyfile(path, folder / path.name)
