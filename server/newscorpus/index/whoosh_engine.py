@@ -455,11 +455,8 @@ class _CoordOr(Or):
         reader = searcher.reader()
         m = self._tree_matcher(subs, matching.UnionMatcher, searcher, context, lambda q: q.estimate_size(reader))
         if self.scale and any(m.term_matchers()):
-            m = _FixedCoordMatcher(m, scale=self.scale, termcount=self._index_termcount(searcher))
+            m = _FixedCoordMatcher(m, scale=self.scale, termcount=_coord_termcount(self, searcher))
         return m
-
-    def _index_termcount(self, searcher: Searcher) -> int:
-        return _coord_termcount(self, searcher)
 
 
 def _coord_termcount(q: Query, searcher: Searcher) -> int:
