@@ -9,7 +9,8 @@ import pytest
 from whoosh import scoring
 
 from newscorpus.index.build import live_build, load_knowledge
-from newscorpus.index.whoosh_engine import TITLE_ONLY_WEIGHT, TITLE_WEIGHT, WhooshBuilder, WhooshIndex, _build
+from newscorpus.index.matches import TITLE_ONLY_WEIGHT, TITLE_WEIGHT
+from newscorpus.index.whoosh_engine import WhooshBuilder, WhooshIndex, _build
 from newscorpus.query.api import CorpusQuery
 
 QUERIES = ["Rechenzentren Milliarden", "data centre investment", "KI-Rechenzentren", "Nvidia OpenAI Partnerschaft",

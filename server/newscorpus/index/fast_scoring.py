@@ -1,11 +1,13 @@
-"""Exact scores for our expanded-query trees, computed term at a time instead of through Whoosh's matchers.
+"""Exact scores for our expanded-query trees, computed term at a time with numpy instead of through
+Whoosh's matchers.
 
 Whoosh scores a query by walking a tree of matcher objects document by document: every node answers
 `is_active()`, `id()`, `next()` and `score()` per document, and the coordination bonus asks the whole tree
 which terms match each document (`matching_terms`). On a few thousand matching passages that protocol,
 not the arithmetic, is most of a search. Here each term's postings are read block by block (ids and
-weights only), scored with the same BM25F scorer Whoosh would use, and the tree is evaluated bottom-up
-over dictionaries of per-document scores, with the exact semantics of the matchers it replaces:
+weights only), scored with the formula of the BM25F scorer Whoosh would use as one array operation, and
+the tree is evaluated bottom-up over sorted arrays of document numbers, with the exact semantics of the
+matchers it replaces:
 
 - `Term`: the BM25F score times the term's boost; absent from a segment, it matches nothing there.
 - `Or` / `And`: the sum of the children present (all of them for `And`), times the node's boost.
@@ -15,34 +17,69 @@ over dictionaries of per-document scores, with the exact semantics of the matche
   the document).
 - A compound query with one child is that child (Whoosh ignores the parent's boost then).
 
-Scores equal Whoosh's up to the order of floating-point additions (tests compare them rounded to the 6
-places callers see). Anything else in a tree (phrases, `Not`, parsed query syntax) is not handled:
-`supports` says so and the caller searches with Whoosh.
+Every floating-point operation is the one Whoosh does, in the same order (sums run over the children in
+the tree's order, starting from 0.0), so the scores are Whoosh's to the last bit up to the order of
+additions inside its matchers (tests compare them rounded to the 6 places callers see). Anything else in
+a tree (phrases, `Not`, parsed query syntax) is not handled: `supports` says so and the caller searches
+with Whoosh.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import reduce
 from itertools import accumulate
+from typing import NamedTuple
 
+import numpy as np
 from whoosh import matching
-from whoosh.codec.whoosh3 import W3LeafMatcher
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, W3PerDocReader, _lenfield
 from whoosh.query import And, DisjunctionMax, Or, Query, Term
 from whoosh.scoring import BM25FScorer
 from whoosh.searching import Searcher
+from whoosh.util.numeric import byte_to_length
 
-# Per document: score, and how many of the tree's terms match it (for the coordination bonus).
-Scores = dict[int, float]
-Counts = dict[int, int]
 CoordFn = Callable[[Query, Searcher], int]
+_LENGTH_OF_BYTE = np.array([byte_to_length(b) for b in range(256)], dtype=np.float64)
+
+
+class DocScores(NamedTuple):
+    """Scores of the documents a query matches: `ids` ascending (int64), `scores` (float64) aligned."""
+
+    ids: np.ndarray
+    scores: np.ndarray
+
+    @classmethod
+    def empty(cls) -> DocScores:
+        return cls(np.empty(0, np.int64), np.empty(0, np.float64))
+
+    @classmethod
+    def from_dict(cls, scores: dict[int, float]) -> DocScores:
+        ids = np.fromiter(sorted(scores), np.int64, len(scores))
+        return cls(ids, np.fromiter((scores[d] for d in ids.tolist()), np.float64, len(scores)))
+
+
+class _Part(NamedTuple):
+    """One node's result in one segment; `counts` None means 1 matching term on every document."""
+
+    ids: np.ndarray
+    scores: np.ndarray
+    counts: np.ndarray | None
+
+
+_NOTHING = _Part(np.empty(0, np.int64), np.empty(0, np.float64), None)
 
 
 def supports(q: Query, coord_types: tuple[type, ...]) -> bool:
     """Whether every node of `q` is one this evaluator reproduces exactly."""
     if type(q) is Term:
         return True
-    if isinstance(q, (DisjunctionMax, *coord_types)) or type(q) is And or (
-        type(q) is Or and not q.scale  # Whoosh's own OR group counts terms per segment: left to Whoosh
+    if (
+        isinstance(q, (DisjunctionMax, *coord_types))
+        or type(q) is And
+        or (
+            type(q) is Or and not q.scale  # Whoosh's own OR group counts terms per segment: left to Whoosh
+        )
     ):
         return all(supports(s, coord_types) for s in q.subqueries)
     return False
@@ -54,96 +91,102 @@ class TermAtATime:
     `norm_cache` keeps the per-document length parts of BM25 between searches (owned by the caller)."""
 
     def __init__(
-        self, searcher: Searcher, coord_type: type, termcount: CoordFn, norm_cache: dict[tuple, Norms]
+        self, searcher: Searcher, coord_type: type, termcount: CoordFn, norm_cache: dict[tuple, np.ndarray]
     ) -> None:
         self._searcher = searcher
         self._norm_cache = norm_cache
         self._coord_type = coord_type
         self._termcount = termcount
 
-    def scores(self, q: Query) -> Scores:
-        """Score per global document number, for every document `q` matches."""
-        out: Scores = {}
-        subs = self._searcher.subsearchers or [(self._searcher, 0)]
-        for sub, offset in subs:
-            scores, _counts = self._eval(q, sub)
-            if offset:
-                out.update((doc + offset, s) for doc, s in scores.items())
-            else:
-                out.update(scores)
-        return out
+    def scores(self, q: Query) -> DocScores:
+        """Scores by global document number, for every document `q` matches."""
+        ids: list[np.ndarray] = []
+        scores: list[np.ndarray] = []
+        for sub, offset in self._searcher.subsearchers or [(self._searcher, 0)]:
+            part = self._eval(q, sub)
+            ids.append(part.ids + offset if offset else part.ids)
+            scores.append(part.scores)
+        if len(ids) == 1:
+            return DocScores(ids[0], scores[0])
+        return DocScores(np.concatenate(ids), np.concatenate(scores))
 
     # -- nodes --------------------------------------------------------------------------------------
 
-    def _eval(self, q: Query, sub: Searcher) -> tuple[Scores, Counts | None]:
-        """Scores and matching-term counts (None: 1 for every document) of `q` in one segment."""
+    def _eval(self, q: Query, sub: Searcher) -> _Part:
+        """Scores and matching-term counts of `q` in one segment."""
         if type(q) is Term:
-            return self._term(q, sub), None
+            return self._term(q, sub)
         subs = q.subqueries
         if len(subs) == 1:
             return self._eval(subs[0], sub)
         children = [self._eval(s, sub) for s in subs]
         if type(q) is And:
-            scores, counts = _intersect(children)
+            part = _intersect(children)
         elif isinstance(q, DisjunctionMax):
-            scores, counts = _best(children)
+            part = _best(children)
         else:
-            scores, counts = _union(children)
+            part = _union(children)
         if q.boost != 1.0:
-            boost = q.boost
-            scores = {doc: s * boost for doc, s in scores.items()}
+            part = part._replace(scores=part.scores * q.boost)
         if isinstance(q, self._coord_type) and q.scale and self._has_terms(q, sub):
             termcount = self._termcount(q, self._searcher)
-            scores = _coordinate(scores, counts, termcount, q.scale)
-        return scores, counts
+            part = part._replace(scores=_coordinate(part, termcount, q.scale))
+        return part
 
     def _has_terms(self, q: Query, sub: Searcher) -> bool:
         """Whether any leaf of `q` has postings in this segment (Whoosh applies the bonus only then)."""
         reader = sub.reader()
         return any((field, _bytes(sub, field, text)) in reader for field, text in q.iter_all_terms())
 
-    def _term(self, q: Term, sub: Searcher) -> Scores:
+    def _term(self, q: Term, sub: Searcher) -> _Part:
         field = q.fieldname
         text = _bytes(sub, field, q.text)
         reader = sub.reader()
         if (field, text) not in reader:
-            return {}
+            return _NOTHING
         scorer = sub.weighting.scorer(sub, field, text)
-        ids, weights = postings(reader.postings(field, text))
+        id_list, weight_list = postings(reader.postings(field, text))
+        ids = np.array(id_list, np.int64)
         if not isinstance(scorer, BM25FScorer):
             score, dfl, boost = scorer._score, scorer.dfl, q.boost
-            return {doc: score(w, dfl(doc)) * boost for doc, w in zip(ids, weights, strict=True)}
+            values = [score(w, dfl(doc)) * boost for doc, w in zip(id_list, weight_list, strict=True)]
+            return _Part(ids, np.array(values, np.float64), None)
         # Whoosh's `bm25(idf, tf, fl, avgfl, B, K1)` with the length part read per document from `_norms`:
         # the same operations in the same order, so the same floats.
-        idf, k1_plus_1, boost = scorer.idf, scorer.K1 + 1, q.boost
-        norms = self._norms(sub, field, scorer)
-        pairs = zip(ids, weights, strict=True)
-        if boost != 1.0:
-            return {doc: idf * ((w * k1_plus_1) / (w + norms[doc])) * boost for doc, w in pairs}
-        return {doc: idf * ((w * k1_plus_1) / (w + norms[doc])) for doc, w in pairs}
+        w = np.array(weight_list, np.float64)
+        scores = scorer.idf * ((w * (scorer.K1 + 1)) / (w + self._norms(sub, field, scorer)[ids]))
+        if q.boost != 1.0:
+            scores *= q.boost
+        return _Part(ids, scores, None)
 
-    def _norms(self, sub: Searcher, field: str, scorer: BM25FScorer) -> Norms:
+    def _norms(self, sub: Searcher, field: str, scorer: BM25FScorer) -> np.ndarray:
         key = (id(sub.reader()), field, scorer.B, scorer.K1, scorer.avgfl)
         norms = self._norm_cache.get(key)
         if norms is None:
-            norms = self._norm_cache[key] = Norms(sub.reader(), field, scorer.B, scorer.K1, scorer.avgfl)
+            norms = self._norm_cache[key] = bm25_norms(sub.reader(), field, scorer.B, scorer.K1, scorer.avgfl)
         return norms
 
 
-class Norms(dict):
-    """`K1 * ((1 - B) + B * fl / avgfl)` per document of one segment and field, as Whoosh's `bm25` computes
-    it from the document's stored field length; filled on first use (a search reads only the documents it
-    matches). Keep one per opened index: it grows with the documents searched, up to one entry each."""
+def bm25_norms(reader, field: str, b: float, k1: float, avgfl: float) -> np.ndarray:
+    """`K1 * ((1 - B) + B * fl / avgfl)` for every document of one segment, from the field lengths Whoosh
+    stores (one byte per document): the value Whoosh's `bm25` computes, as one float64 array (8 bytes a
+    document, read once per opened segment)."""
+    return k1 * ((1 - b) + b * field_lengths(reader, field) / avgfl)
 
-    def __init__(self, reader, field: str, b: float, k1: float, avgfl: float) -> None:
-        super().__init__()
-        self._length = reader.doc_field_length
-        self._field, self._b, self._k1, self._avgfl = field, b, k1, avgfl
 
-    def __missing__(self, doc: int) -> float:
-        fl = self._length(doc, self._field, 1)
-        norm = self[doc] = self._k1 * ((1 - self._b) + self._b * fl / self._avgfl)
-        return norm
+def field_lengths(reader, field: str) -> np.ndarray:
+    """Each document's length in `field`, as Whoosh's `doc_field_length` decodes it (float64)."""
+    count = reader.doc_count_all()
+    perdoc = getattr(reader, "_perdoc", None)
+    if isinstance(perdoc, W3PerDocReader):
+        column = perdoc._cached_reader(_lenfield(field), LENGTHS_COLUMN)
+        if column is None:  # no lengths stored: Whoosh's default
+            return np.ones(count, np.float64)
+        raw = np.frombuffer(column._dbfile.get(column._basepos, column._count), np.uint8)
+        lengths = np.zeros(count, np.float64)
+        lengths[: len(raw)] = _LENGTH_OF_BYTE[raw]
+        return lengths
+    return np.array([reader.doc_field_length(d, field, 1) or 0 for d in range(count)], np.float64)
 
 
 def _bytes(sub: Searcher, field: str, text: str | bytes) -> bytes:
@@ -176,52 +219,42 @@ def postings(m: matching.Matcher) -> tuple[list[int], list[float]]:
     return ids, weights
 
 
-def _union(children: list[tuple[Scores, Counts | None]]) -> tuple[Scores, Counts]:
-    scores: Scores = {}
-    counts: Counts = {}
-    for child_scores, child_counts in children:
-        get_s, get_c = scores.get, counts.get
-        if child_counts is None:
-            for doc, s in child_scores.items():
-                scores[doc] = get_s(doc, 0.0) + s
-                counts[doc] = get_c(doc, 0) + 1
-        else:
-            for doc, s in child_scores.items():
-                scores[doc] = get_s(doc, 0.0) + s
-                counts[doc] = get_c(doc, 0) + child_counts[doc]
-    return scores, counts
+def _counts(part: _Part) -> np.ndarray:
+    return np.ones(len(part.ids), np.int64) if part.counts is None else part.counts
 
 
-def _intersect(children: list[tuple[Scores, Counts | None]]) -> tuple[Scores, Counts]:
-    common = set(min(children, key=lambda c: len(c[0]))[0])
-    for child_scores, _ in children:
-        common.intersection_update(child_scores)
-    scores: Scores = dict.fromkeys(common, 0.0)
-    counts: Counts = dict.fromkeys(common, 0)
-    for child_scores, child_counts in children:
-        for doc in common:
-            scores[doc] += child_scores[doc]
-            counts[doc] += 1 if child_counts is None else child_counts[doc]
-    return scores, counts
+def _union(children: list[_Part]) -> _Part:
+    """Every document of any child; its scores summed in the children's order, starting from 0.0
+    (`bincount` adds its weights one after the other, in order)."""
+    ids, where = np.unique(np.concatenate([c.ids for c in children]), return_inverse=True)
+    scores = np.bincount(where, np.concatenate([c.scores for c in children]), len(ids))
+    counts = np.bincount(where, np.concatenate([_counts(c) for c in children]), len(ids)).astype(np.int64)
+    return _Part(ids, scores, counts)
 
 
-def _best(children: list[tuple[Scores, Counts | None]]) -> tuple[Scores, Counts]:
-    scores: Scores = {}
-    counts: Counts = {}
-    for child_scores, child_counts in children:
-        get_s, get_c = scores.get, counts.get
-        for doc, s in child_scores.items():
-            best = get_s(doc)
-            if best is None or s > best:
-                scores[doc] = s
-            counts[doc] = get_c(doc, 0) + (1 if child_counts is None else child_counts[doc])
-    return scores, counts
+def _intersect(children: list[_Part]) -> _Part:
+    ids = reduce(lambda a, b: np.intersect1d(a, b, assume_unique=True), (c.ids for c in children))
+    scores = np.zeros(len(ids), np.float64)
+    counts = np.zeros(len(ids), np.int64)
+    for child in children:
+        at = np.searchsorted(child.ids, ids)
+        scores += child.scores[at]
+        counts += 1 if child.counts is None else child.counts[at]
+    return _Part(ids, scores, counts)
 
 
-def _coordinate(scores: Scores, counts: Counts, termcount: int, scale: float) -> Scores:
+def _best(children: list[_Part]) -> _Part:
+    ids, where = np.unique(np.concatenate([c.ids for c in children]), return_inverse=True)
+    scores = np.full(len(ids), -np.inf)
+    np.maximum.at(scores, where, np.concatenate([c.scores for c in children]))
+    counts = np.bincount(where, np.concatenate([_counts(c) for c in children]), len(ids)).astype(np.int64)
+    return _Part(ids, scores, counts)
+
+
+def _coordinate(part: _Part, termcount: int, scale: float) -> np.ndarray:
     """Whoosh's `CoordMatcher._sqr` (the V-Twin short-query ranking) on every document."""
     if termcount == 0 or termcount == scale:
-        return dict.fromkeys(scores, 0)
+        return np.zeros(len(part.ids), np.float64)
     squared = (termcount - scale) ** 2
     factor = (termcount - 1) / termcount
-    return {doc: (s + (counts[doc] - 1) / squared) * factor for doc, s in scores.items()}
+    return (part.scores + (_counts(part) - 1) / squared) * factor

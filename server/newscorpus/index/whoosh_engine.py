@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from operator import itemgetter
 from pathlib import Path
 
+import numpy as np
 from whoosh import index as windex
 from whoosh import matching, qparser, scoring
 from whoosh.analysis import Analyzer
@@ -22,9 +23,11 @@ from whoosh.searching import Searcher
 
 from newscorpus.extract.quantities import states_amount
 from newscorpus.index.analysis import AnalysisConfig, release_models, text_analyzer
+from newscorpus.index.article_map import ArticleMap, article_map
 from newscorpus.index.engine import ArticleMatch, ExpandedQuery, Hit, Progress
 from newscorpus.index.fast_positions import FastPositions
-from newscorpus.index.fast_scoring import Norms, TermAtATime, postings, supports
+from newscorpus.index.fast_scoring import DocScores, TermAtATime, postings, supports
+from newscorpus.index.matches import Matches
 from newscorpus.index.posting_pool import TermPoolWriter
 from newscorpus.index.whoosh_codec import FastBlockCodec
 from newscorpus.index.whoosh_reuse import append_index, rewrite_index
@@ -40,10 +43,6 @@ PASSAGE_FIELDS = ("text", "title")
 DEAL_FIELDS = ("title", "summary", "parties", "evidence")
 
 
-# With passage ranking, a title match lifts the article but does not pick its passages: a passage that
-# matches only through the title ranks after every passage whose own text matches.
-TITLE_WEIGHT = 0.5
-TITLE_ONLY_WEIGHT = 0.01
 COORD = 0.9  # bonus for matching more of the query's words (Whoosh's OrGroup factor)
 
 
@@ -210,86 +209,88 @@ class WhooshIndex:
             else {PASSAGE_FIELDS: _parser(PASSAGE_FIELDS, schema)}
         )
         self._deal_parser = _parser(DEAL_FIELDS, self._deal_searcher.schema)
-        self._norms: dict[tuple, Norms] = {}
-        self._amounts: frozenset[int] | None = None
+        self._norms: dict[tuple, np.ndarray] = {}
+        self._amounts: np.ndarray | None = None
+        self._article_map: ArticleMap | None = None
         self._lock = threading.Lock()
 
-    def search_passages(
-        self, query: str | ExpandedQuery, *, article_ids: frozenset[str] | None = None
-    ) -> list[Hit]:
+    def search_passages(self, query: str | ExpandedQuery, *, article_ids: frozenset[str] | None = None) -> list[Hit]:
         return [Hit(key=key, score=score) for key, score in self.passage_scores(query, article_ids=article_ids)]
 
     def passage_scores(
         self, query: str | ExpandedQuery, *, article_ids: frozenset[str] | None = None
     ) -> list[tuple[str, float]]:
         with self._lock:
-            scores = self._scores(query, article_ids)
+            matches = self._matches(query, article_ids)
             keys = self._passage_keys
-            ranked = [(keys[docnum][0], score) for docnum, score in scores.items()]
+            ranked = [
+                (keys[docnum][0], score) for docnum, score in zip(matches.ids.tolist(), matches.exact(), strict=True)
+            ]
         # By score, best first, then by passage id: two stable sorts with C-level keys.
         ranked.sort(key=itemgetter(0))
         ranked.sort(key=itemgetter(1), reverse=True)
         return ranked
 
     def rank_articles(
-        self, query: str | ExpandedQuery, *, article_ids: frozenset[str] | None = None, offset: int = 0,
+        self,
+        query: str | ExpandedQuery,
+        *,
+        article_ids: frozenset[str] | None = None,
+        offset: int = 0,
         limit: int = 10,
     ) -> tuple[int, list[ArticleMatch]]:
         with self._lock:
-            scores = self._scores(query, article_ids)
+            matches = self._matches(query, article_ids)
+            articles = self._articles()
+            total, page = matches.page(articles.of_doc, offset, limit)
             keys = self._passage_keys
-            best: dict[str, float] = {}
-            get = best.get
-            for docnum, score in scores.items():
-                article_id = keys[docnum][1]
-                if score > get(article_id, -1.0):
-                    best[article_id] = score
-            ranked = sorted(best.items())
-            ranked.sort(key=itemgetter(1), reverse=True)
-            page = dict(ranked[offset : offset + limit])
-            passages: dict[str, list[tuple[str, float]]] = {article_id: [] for article_id in page}
-            for docnum, score in scores.items():
-                passage_id, article_id = keys[docnum]
-                if article_id in page:
-                    passages[article_id].append((passage_id, score))
-        return len(best), [ArticleMatch(article_id=a, score=page[a], passages=passages[a]) for a in page]
+            return total, [
+                ArticleMatch(
+                    article_id=articles.ids[ordinal],
+                    score=score,
+                    passages=[(keys[docnum][0], s) for docnum, s in passages],
+                )
+                for ordinal, score, passages in page
+            ]
 
-    def _scores(self, query: str | ExpandedQuery, article_ids: frozenset[str] | None) -> dict[int, float]:
-        """Final score by document number (text and title combined, rounded, filtered, boosted)."""
+    def _matches(self, query: str | ExpandedQuery, article_ids: frozenset[str] | None) -> Matches:
+        """Every passage the query matches, with what its final score is computed from."""
         expanded = query if isinstance(query, ExpandedQuery) else ExpandedQuery(text=query)
         schema = self._schema
         queries = [_build(parser, expanded, fields, schema) for fields, parser in self._passage_parsers.items()]
-        found = [self._doc_scores(q) if q is not None else {} for q in queries]
-        if self._passage_ranking:
-            scores = _combine(*found)
-        else:
-            scores = {docnum: round(score, 6) for docnum, score in found[0].items()}
-        keys = self._passage_keys
+        found = [self._doc_scores(q) if q is not None else DocScores.empty() for q in queries]
+        matches = Matches.combine(*found) if self._passage_ranking else Matches.single(found[0])
         if article_ids is not None:
-            scores = {docnum: score for docnum, score in scores.items() if keys[docnum][1] in article_ids}
+            articles = self._articles()
+            matches = matches.where(articles.mask(article_ids)[articles.of_doc[matches.ids]])
         if expanded.amount_boost != 1.0:
-            boost, amounts = expanded.amount_boost, self._amount_docs()
-            scores = {docnum: round(score * boost, 6) if docnum in amounts else score
-                      for docnum, score in scores.items()}
-        return scores
+            matches = matches.boosted(self._amount_docs()[matches.ids], expanded.amount_boost)
+        return matches
 
-    def _doc_scores(self, q: Query) -> dict[int, float]:
+    def _articles(self) -> ArticleMap:
+        if self._article_map is None:
+            self._article_map = article_map(self._passage_searcher, "article_id")
+        return self._article_map
+
+    def _doc_scores(self, q: Query) -> DocScores:
         """Score by document number of every passage `q` matches: term at a time where the tree allows
         (`fast_scoring`, same scores), else through Whoosh's matchers."""
         if supports(q, (_CoordOr,)):
             return TermAtATime(self._passage_searcher, _CoordOr, _coord_termcount, self._norms).scores(q)
-        return {docnum: score for score, docnum in self._passage_searcher.search(q, limit=None).top_n}
+        return DocScores.from_dict(
+            {docnum: score for score, docnum in self._passage_searcher.search(q, limit=None).top_n}
+        )
 
-    def _amount_docs(self) -> frozenset[int]:
-        """Document numbers of the passages that state an amount, read from the index on first use."""
+    def _amount_docs(self) -> np.ndarray:
+        """Per document number, whether the passage states an amount; read from the index on first use."""
         if self._amounts is None:
-            docs: set[int] = set()
+            amounts = np.zeros(self._passage_searcher.doc_count_all(), bool)
             for sub, offset in self._passage_searcher.subsearchers or [(self._passage_searcher, 0)]:
                 reader = sub.reader()
                 if reader.doc_frequency("amount", "1"):
                     ids, _weights = postings(reader.postings("amount", b"1"))
-                    docs.update(docnum + offset for docnum in ids)
-            self._amounts = frozenset(docs)
+                    amounts[np.array(ids, np.int64) + offset] = True
+            self._amounts = amounts
         return self._amounts
 
     def search_deals(self, query: str) -> list[Hit]:
@@ -306,19 +307,6 @@ class WhooshIndex:
     def close(self) -> None:
         self._passage_searcher.close()
         self._deal_searcher.close()
-
-
-def _combine(text: dict[int, float], title: dict[int, float]) -> dict[int, float]:
-    """Passage ranking: a passage's own text decides, its article's title adds to it; a passage matching
-    only through the title ranks after every passage whose text matches. Rounded to 6 places."""
-    scores = {
-        docnum: round(score + TITLE_WEIGHT * title.get(docnum, 0.0) if score > 0
-                      else TITLE_ONLY_WEIGHT * title.get(docnum, 0.0), 6)
-        for docnum, score in text.items()
-    }
-    scores.update((docnum, round(TITLE_ONLY_WEIGHT * score, 6)) for docnum, score in title.items()
-                  if docnum not in text)
-    return scores
 
 
 class _FieldLengths(dict):
@@ -356,9 +344,8 @@ class _LengthCachedBM25F(scoring.BM25F):
 
 
 class _DocKeys(dict):
-    """Stored ids by document number, read from the index once per document and then kept (a dict, so
-    known documents are C-level lookups): a search with thousands of hits does no stored-field reads after
-    the first queries."""
+    """Stored ids by document number, read from the index once per document and then kept: the passages
+    of the articles on a page (grouping by article uses `article_map`, not these)."""
 
     def __init__(self, searcher: Searcher, fields: tuple[str, ...]) -> None:
         super().__init__()
