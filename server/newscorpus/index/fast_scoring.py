@@ -223,13 +223,22 @@ def _counts(part: _Part) -> np.ndarray:
     return np.ones(len(part.ids), np.int64) if part.counts is None else part.counts
 
 
+def _span(children: list[_Part]) -> int:
+    """One more than the largest document number among the children (their ids are ascending)."""
+    return max((int(c.ids[-1]) + 1 for c in children if len(c.ids)), default=0)
+
+
 def _union(children: list[_Part]) -> _Part:
-    """Every document of any child; its scores summed in the children's order, starting from 0.0
-    (`bincount` adds its weights one after the other, in order)."""
-    ids, where = np.unique(np.concatenate([c.ids for c in children]), return_inverse=True)
-    scores = np.bincount(where, np.concatenate([c.scores for c in children]), len(ids))
-    counts = np.bincount(where, np.concatenate([_counts(c) for c in children]), len(ids)).astype(np.int64)
-    return _Part(ids, scores, counts)
+    """Every document of any child; its scores summed in the children's order, starting from 0.0. The
+    sums run in arrays indexed by document number (a child's ids are distinct, so `+=` adds each once)."""
+    span = _span(children)
+    scores = np.zeros(span)
+    counts = np.zeros(span, np.int64)
+    for child in children:
+        scores[child.ids] += child.scores
+        counts[child.ids] += 1 if child.counts is None else child.counts
+    ids = np.flatnonzero(counts)
+    return _Part(ids, scores[ids], counts[ids])
 
 
 def _intersect(children: list[_Part]) -> _Part:
@@ -244,11 +253,15 @@ def _intersect(children: list[_Part]) -> _Part:
 
 
 def _best(children: list[_Part]) -> _Part:
-    ids, where = np.unique(np.concatenate([c.ids for c in children]), return_inverse=True)
-    scores = np.full(len(ids), -np.inf)
-    np.maximum.at(scores, where, np.concatenate([c.scores for c in children]))
-    counts = np.bincount(where, np.concatenate([_counts(c) for c in children]), len(ids)).astype(np.int64)
-    return _Part(ids, scores, counts)
+    """Every document of any child, with the best of its children's scores."""
+    span = _span(children)
+    scores = np.full(span, -np.inf)
+    counts = np.zeros(span, np.int64)
+    for child in children:
+        scores[child.ids] = np.maximum(scores[child.ids], child.scores)
+        counts[child.ids] += 1 if child.counts is None else child.counts
+    ids = np.flatnonzero(counts)
+    return _Part(ids, scores[ids], counts[ids])
 
 
 def _coordinate(part: _Part, termcount: int, scale: float) -> np.ndarray:

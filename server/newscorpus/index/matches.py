@@ -43,11 +43,16 @@ class Matches(NamedTuple):
     def combine(cls, text: DocScores, title: DocScores) -> Matches:
         """Passage ranking: a passage's own text decides, its article's title adds to it; a passage
         matching only through the title ranks after every passage whose text matches."""
-        ids = np.union1d(text.ids, title.ids)
-        t = np.zeros(len(ids))
-        t[np.searchsorted(ids, text.ids)] = text.scores
-        ti = np.zeros(len(ids))
-        ti[np.searchsorted(ids, title.ids)] = title.scores
+        span = max(int(text.ids[-1]) + 1 if len(text.ids) else 0, int(title.ids[-1]) + 1 if len(title.ids) else 0)
+        t = np.zeros(span)
+        t[text.ids] = text.scores
+        ti = np.zeros(span)
+        ti[title.ids] = title.scores
+        found = np.zeros(span, bool)
+        found[text.ids] = True
+        found[title.ids] = True
+        ids = np.flatnonzero(found)
+        t, ti = t[ids], ti[ids]
         return cls(ids, np.where(t > 0, t + TITLE_WEIGHT * ti, TITLE_ONLY_WEIGHT * ti))
 
     def where(self, keep: np.ndarray) -> Matches:

@@ -51,6 +51,9 @@ class FastBlockCodec(W3Codec):
 
     def postings_writer(self, dbfile, byteids: bool = False) -> W3PostingsWriter:
         return FastBlockPostingsWriter(
-            dbfile, blocklimit=self._blocklimit, byteids=byteids, compression=self._compression,
+            dbfile,
+            blocklimit=self._blocklimit,
+            byteids=byteids,
+            compression=self._compression,
             inlinelimit=self._inlinelimit,
         )
