@@ -1,4 +1,5 @@
-"""Postings written with protocol-5 blocks (`FastBlockCodec`) read back exactly as Whoosh's W3 codec's."""
+"""Postings written as array blocks (`FastBlockCodec`) read back exactly as Whoosh's W3 codec's, by Whoosh's
+matchers and by the array reader the search uses."""
 
 from __future__ import annotations
 
@@ -6,11 +7,13 @@ import pickle
 import zlib
 from pathlib import Path
 
+import numpy as np
 from whoosh import index as windex
 from whoosh.codec.whoosh3 import W3Codec, W3LeafMatcher
 
 from newscorpus.index.analysis import text_analyzer
-from newscorpus.index.whoosh_codec import BLOCK_PROTOCOL, FastBlockCodec
+from newscorpus.index.fast_scoring import postings
+from newscorpus.index.whoosh_codec import BLOCK_PROTOCOL, FastBlockCodec, PackedValues
 from newscorpus.index.whoosh_engine import _passage_docs, _passage_schema
 from newscorpus.query.api import CorpusQuery
 
@@ -52,3 +55,23 @@ def test_fast_blocks_hold_the_same_postings_as_whooshs(corpus_query: CorpusQuery
         data = m._postfile.get(m._dataoffset, m._nextoffset - m._dataoffset)
         raw = zlib.decompress(data) if m._compression else data
         assert raw[:2] == pickle.PROTO + bytes([BLOCK_PROTOCOL])
+
+
+def test_block_arrays_read_as_whooshs_postings(corpus_query: CorpusQuery, tmp_path: Path) -> None:
+    """`fast_scoring.postings` reads the array blocks and W3's tuple blocks as Whoosh's matchers do."""
+    kb = corpus_query.kb
+    for name, codec in (("ours", FastBlockCodec(blocklimit=8)), ("w3", W3Codec(blocklimit=8))):
+        ix = _index(tmp_path, name, codec, kb)
+        expected = _postings(ix)
+        with ix.reader() as reader:
+            for (field, text), rows in expected.items():
+                ids, weights = postings(reader.postings(field, text))
+                assert ids.dtype == np.int64 and weights.dtype == np.float64
+                assert list(zip(ids.tolist(), weights.tolist(), strict=True)) == [(d, w) for d, w, _ in rows], name
+
+
+def test_packed_values_behave_as_the_tuple_they_replace() -> None:
+    values = (b"ab", b"", b"\x00\x01\x02", b"z")
+    packed = PackedValues.of(values)
+    assert tuple(pickle.loads(pickle.dumps(packed, BLOCK_PROTOCOL))) == values == tuple(packed)
+    assert len(packed) == 4 and packed[2] == values[2] and packed[-1] == b"z" and packed[1:3] == list(values[1:3])

@@ -51,5 +51,5 @@ def article_map(searcher: Searcher, field: str) -> ArticleMap:
             of_doc[offset + first : offset + last + 1] = ordinal[article_id]
         else:
             docs, _weights = postings(reader.postings(field, article_id.encode("utf-8")))
-            of_doc[np.array(docs, np.int64) + offset] = ordinal[article_id]
+            of_doc[docs + offset] = ordinal[article_id]
     return ArticleMap(ids, of_doc, ordinal)

@@ -26,6 +26,7 @@ with Whoosh.
 
 from __future__ import annotations
 
+from array import array
 from collections.abc import Callable
 from functools import reduce
 from itertools import accumulate
@@ -145,15 +146,13 @@ class TermAtATime:
         if (field, text) not in reader:
             return _NOTHING
         scorer = sub.weighting.scorer(sub, field, text)
-        id_list, weight_list = postings(reader.postings(field, text))
-        ids = np.array(id_list, np.int64)
+        ids, w = postings(reader.postings(field, text))
         if not isinstance(scorer, BM25FScorer):
             score, dfl, boost = scorer._score, scorer.dfl, q.boost
-            values = [score(w, dfl(doc)) * boost for doc, w in zip(id_list, weight_list, strict=True)]
+            values = [score(weight, dfl(doc)) * boost for doc, weight in zip(ids.tolist(), w.tolist(), strict=True)]
             return _Part(ids, np.array(values, np.float64), None)
         # Whoosh's `bm25(idf, tf, fl, avgfl, B, K1)` with the length part read per document from `_norms`:
         # the same operations in the same order, so the same floats.
-        w = np.array(weight_list, np.float64)
         scores = scorer.idf * ((w * (scorer.K1 + 1)) / (w + self._norms(sub, field, scorer)[ids]))
         if q.boost != 1.0:
             scores *= q.boost
@@ -193,30 +192,42 @@ def _bytes(sub: Searcher, field: str, text: str | bytes) -> bytes:
     return text if isinstance(text, bytes) else sub.schema[field].to_bytes(text)
 
 
-def postings(m: matching.Matcher) -> tuple[list[int], list[float]]:
-    """A term's document numbers and weights, read a block at a time from Whoosh's postings file."""
-    ids: list[int] = []
-    weights: list[float] = []
+def postings(m: matching.Matcher) -> tuple[np.ndarray, np.ndarray]:
+    """A term's document numbers (int64) and weights (float64), read a block at a time from Whoosh's
+    postings file: straight from the arrays of `FastBlockCodec` blocks, else from Python sequences."""
+    ids: list[np.ndarray] = []
+    weights: list[np.ndarray] = []
     if isinstance(m, W3LeafMatcher) and not m._byteids:
         while m.is_active():
             if m._data is None:
                 m._read_data()
             block_ids, block_weights = m._data[0], m._data[1]
             n = m._blocklength
-            ids.extend(accumulate(block_ids))
-            if block_weights is None:
-                weights.extend([1.0] * n)
-            elif isinstance(block_weights, float):
-                weights.extend([block_weights] * n)
+            if isinstance(block_ids, array):
+                ids.append(np.frombuffer(block_ids, np.uint32).cumsum(dtype=np.int64))
             else:
-                weights.extend(block_weights)
+                ids.append(np.fromiter(accumulate(block_ids), np.int64, n))
+            if block_weights is None:
+                weights.append(np.ones(n))
+            elif isinstance(block_weights, float):
+                weights.append(np.full(n, block_weights))
+            elif isinstance(block_weights, array) and block_weights.typecode == "d":
+                weights.append(np.frombuffer(block_weights, np.float64))
+            else:
+                weights.append(np.array(block_weights, np.float64))
             m._next_block()
-        return ids, weights
-    while m.is_active():
-        ids.append(m.id())
-        weights.append(m.weight())
-        m.next()
-    return ids, weights
+    else:
+        docs: list[int] = []
+        values: list[float] = []
+        while m.is_active():
+            docs.append(m.id())
+            values.append(m.weight())
+            m.next()
+        ids.append(np.array(docs, np.int64))
+        weights.append(np.array(values, np.float64))
+    if len(ids) == 1:
+        return ids[0], weights[0]
+    return np.concatenate(ids) if ids else np.empty(0, np.int64), np.concatenate(weights) if weights else np.empty(0)
 
 
 def _counts(part: _Part) -> np.ndarray:

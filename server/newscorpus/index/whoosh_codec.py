@@ -1,26 +1,95 @@
-"""Whoosh's W3 codec, with each block of postings pickled at protocol 5 instead of 2.
+"""Whoosh's W3 codec, with each block of postings stored for fast reading of ids and weights alone.
 
-A block holds the ids, weights and values (encoded positions) of up to 128 postings. Protocol 2 stores each
-value, a `bytes` object, as a call to `_codecs.encode(str, "latin1")`, which unpickling runs once per
-posting: reading a block of `text` postings cost ~240 µs, nine tenths of it those calls, and reading blocks
-is most of a search once the scoring is done term at a time (`fast_scoring`). Protocol 5 stores bytes as
-bytes (~25 µs a block). The postings, block layout, block statistics and term infos are those of W3Codec;
-Whoosh's readers read either protocol, so indexes written before still open.
+A block holds the ids, weights and values (encoded positions) of up to 128 postings, pickled as one tuple.
+W3 pickles them at protocol 2 as tuples of Python objects: unpickling runs `_codecs.encode` once per value,
+and a search that only scores reads every position anyway. Here a block is pickled at protocol 5 with:
+
+- the ids (delta-encoded as in W3) as an `array('I')` and the weights as an `array('d')`: unpickled as two
+  byte copies, read by numpy without conversion (`fast_scoring.postings`);
+- the values as one `PackedValues` blob, split into per-posting bytes only when something asks for a
+  value (phrase queries, copying postings).
+
+Whoosh's own reader reads these blocks unchanged: it iterates and indexes the ids, weights and values,
+which arrays and `PackedValues` support. The block layout, block statistics and term infos are W3's.
 """
 
 from __future__ import annotations
 
 import pickle
 import zlib
+from array import array
+from collections.abc import Iterator, Sequence
 
 from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3Codec, W3PostingsWriter
+from whoosh.system import emptybytes
 from whoosh.util.numeric import length_to_byte
 
 BLOCK_PROTOCOL = 5
+assert array("I").itemsize == 4, "document numbers are stored as 4-byte unsigned ints"
+
+
+class PackedValues(Sequence[bytes]):
+    """A block's values as one blob and their end offsets; a value's bytes are cut out when asked for.
+    Pickled into every block: this class must stay importable under this name."""
+
+    __slots__ = ("_blob", "_ends")
+
+    def __init__(self, blob: bytes, ends: array) -> None:
+        self._blob, self._ends = blob, ends
+
+    @classmethod
+    def of(cls, values: Sequence[bytes]) -> PackedValues:
+        ends = array("I")
+        end = 0
+        for value in values:
+            end += len(value)
+            ends.append(end)
+        return cls(emptybytes.join(values), ends)
+
+    def __reduce__(self):
+        return PackedValues, (self._blob, self._ends)
+
+    def __len__(self) -> int:
+        return len(self._ends)
+
+    def __getitem__(self, i):  # Sequence's contract: an int or a slice
+        if isinstance(i, slice):
+            return [self[n] for n in range(*i.indices(len(self)))]
+        ends = self._ends
+        if i < 0:
+            i += len(ends)
+        start = ends[i - 1] if i > 0 else 0
+        return self._blob[start : ends[i]]
+
+    def __iter__(self) -> Iterator[bytes]:
+        blob, start = self._blob, 0
+        for end in self._ends:
+            yield blob[start:end]
+            start = end
 
 
 class FastBlockPostingsWriter(W3PostingsWriter):
-    """`W3PostingsWriter` whose block data is pickled at `BLOCK_PROTOCOL` (the rest is Whoosh's method)."""
+    """`W3PostingsWriter` whose block data is arrays and `PackedValues`, pickled at `BLOCK_PROTOCOL`."""
+
+    def _mini_ids(self):
+        if self._byteids:
+            return super()._mini_ids()
+        ids = self._ids
+        return array("I", [b - a for a, b in zip([0, *ids[:-1]], ids, strict=True)])
+
+    def _mini_weights(self):
+        weights = self._weights
+        if all(w == 1.0 for w in weights):
+            return None
+        if all(w == weights[0] for w in weights):
+            return weights[0]
+        return array("d", weights)
+
+    def _mini_values(self):
+        fixedsize = self._format.fixed_value_size()
+        if fixedsize is None or fixedsize < 0:
+            return PackedValues.of(self._values)
+        return super()._mini_values()
 
     def _write_block(self, last: bool = False) -> None:
         if not self._blockcount:

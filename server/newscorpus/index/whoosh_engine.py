@@ -289,7 +289,7 @@ class WhooshIndex:
                 reader = sub.reader()
                 if reader.doc_frequency("amount", "1"):
                     ids, _weights = postings(reader.postings("amount", b"1"))
-                    amounts[np.array(ids, np.int64) + offset] = True
+                    amounts[ids + offset] = True
             self._amounts = amounts
         return self._amounts
 
