@@ -29,7 +29,6 @@ from __future__ import annotations
 from array import array
 from collections.abc import Callable
 from functools import reduce
-from itertools import accumulate
 from typing import NamedTuple
 
 import numpy as np
@@ -198,15 +197,19 @@ def postings(m: matching.Matcher) -> tuple[np.ndarray, np.ndarray]:
     ids: list[np.ndarray] = []
     weights: list[np.ndarray] = []
     if isinstance(m, W3LeafMatcher) and not m._byteids:
+        # Each block's ids are deltas from 0, so the first is absolute. One cumulative sum over all blocks
+        # is right once each block's first delta is taken relative to the previous block's last id.
+        last_ids: list[int] = []
         while m.is_active():
             if m._data is None:
                 m._read_data()
             block_ids, block_weights = m._data[0], m._data[1]
             n = m._blocklength
             if isinstance(block_ids, array):
-                ids.append(np.frombuffer(block_ids, np.uint32).cumsum(dtype=np.int64))
+                ids.append(np.frombuffer(block_ids, np.uint32))
             else:
-                ids.append(np.fromiter(accumulate(block_ids), np.int64, n))
+                ids.append(np.fromiter(block_ids, np.int64, n))
+            last_ids.append(m._maxid)
             if block_weights is None:
                 weights.append(np.ones(n))
             elif isinstance(block_weights, float):
@@ -216,18 +219,20 @@ def postings(m: matching.Matcher) -> tuple[np.ndarray, np.ndarray]:
             else:
                 weights.append(np.array(block_weights, np.float64))
             m._next_block()
-    else:
-        docs: list[int] = []
-        values: list[float] = []
-        while m.is_active():
-            docs.append(m.id())
-            values.append(m.weight())
-            m.next()
-        ids.append(np.array(docs, np.int64))
-        weights.append(np.array(values, np.float64))
-    if len(ids) == 1:
-        return ids[0], weights[0]
-    return np.concatenate(ids) if ids else np.empty(0, np.int64), np.concatenate(weights) if weights else np.empty(0)
+        if not ids:
+            return np.empty(0, np.int64), np.empty(0)
+        deltas = np.concatenate(ids, dtype=np.int64)
+        if len(ids) > 1:
+            starts = np.cumsum([len(block) for block in ids[:-1]])
+            deltas[starts] -= np.array(last_ids[:-1], np.int64)
+        return np.cumsum(deltas), np.concatenate(weights)
+    docs: list[int] = []
+    values: list[float] = []
+    while m.is_active():
+        docs.append(m.id())
+        values.append(m.weight())
+        m.next()
+    return np.array(docs, np.int64), np.array(values, np.float64)
 
 
 def _counts(part: _Part) -> np.ndarray:
