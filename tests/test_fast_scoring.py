@@ -10,7 +10,7 @@ import yaml
 from whoosh import index as windex
 
 from newscorpus.config import BUNDLED_CORPUS
-from newscorpus.index.fast_scoring import DocScores, TermAtATime, supports
+from newscorpus.index.fast_scoring import DocScores, TermAtATime, TermCache, supports
 from newscorpus.index.whoosh_engine import PASSAGES, WhooshBuilder, WhooshIndex, _build, _coord_termcount, _CoordOr
 from newscorpus.index.whoosh_engine import _passage_docs as passage_docs
 from newscorpus.query.api import CorpusQuery
@@ -36,7 +36,7 @@ def _compare(index: WhooshIndex, query: CorpusQuery) -> int:
                 continue
             assert supports(q, (_CoordOr,)), (text, q)
             whoosh = {docnum: round(score, 6) for score, docnum in searcher.search(q, limit=None).top_n}
-            ours = TermAtATime(searcher, _CoordOr, _coord_termcount, {}).scores(q)
+            ours = TermAtATime(searcher, _CoordOr, _coord_termcount, TermCache()).scores(q)
             assert _rounded(ours) == whoosh, (text, fields)
             compared += 1
     return compared
@@ -85,5 +85,5 @@ def test_parsed_words_are_scored_term_at_a_time_with_whooshs_scores(corpus_query
         assert q is not None and supports(q, (_CoordOr,))
         searcher = index._passage_searcher
         whoosh = {docnum: round(score, 6) for score, docnum in searcher.search(q, limit=None).top_n}
-        ours = TermAtATime(searcher, _CoordOr, _coord_termcount, {}).scores(q)
+        ours = TermAtATime(searcher, _CoordOr, _coord_termcount, TermCache()).scores(q)
         assert _rounded(ours) == whoosh

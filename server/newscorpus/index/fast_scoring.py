@@ -27,6 +27,7 @@ with Whoosh.
 from __future__ import annotations
 
 from array import array
+from collections import OrderedDict
 from collections.abc import Callable
 from functools import reduce
 from typing import NamedTuple
@@ -85,16 +86,49 @@ def supports(q: Query, coord_types: tuple[type, ...]) -> bool:
     return False
 
 
+# Postings kept between searches by `TermCache`: 16 bytes each (id and weight), so at most ~64 MB.
+CACHED_POSTINGS = 4_000_000
+
+
+class TermCache:
+    """What term-at-a-time scoring keeps between searches of one opened index (the caller owns it; the
+    index's segments never change while it is open): BM25's length part per document, one array per
+    segment and field, and the postings of recently searched terms, least recently used dropped first
+    once they hold more than `max_postings` postings. Queries share words (a company, "Milliarden"), and
+    reading a common word's postings is most of a search; the arrays handed out are read-only."""
+
+    def __init__(self, max_postings: int = CACHED_POSTINGS) -> None:
+        self.norms: dict[tuple, np.ndarray] = {}
+        self._postings: OrderedDict[tuple, tuple[np.ndarray, np.ndarray]] = OrderedDict()
+        self._held = 0
+        self._max = max_postings
+
+    def postings(self, reader, field: str, text: bytes) -> tuple[np.ndarray, np.ndarray]:
+        key = (id(reader), field, text)
+        found = self._postings.get(key)
+        if found is not None:
+            self._postings.move_to_end(key)
+            return found
+        found = postings(reader.postings(field, text))
+        for array_ in found:
+            array_.flags.writeable = False
+        if len(found[0]) <= self._max:
+            self._postings[key] = found
+            self._held += len(found[0])
+            while self._held > self._max:
+                _key, (ids, _weights) = self._postings.popitem(last=False)
+                self._held -= len(ids)
+        return found
+
+
 class TermAtATime:
     """Evaluates one query tree on one searcher. `coord_type` is the coordination OR class, whose nodes
     carry `scale` and whose term count `termcount(node, searcher)` gives (counted over the whole index).
-    `norm_cache` keeps the per-document length parts of BM25 between searches (owned by the caller)."""
+    `cache` keeps postings and BM25 length parts between searches (owned by the caller)."""
 
-    def __init__(
-        self, searcher: Searcher, coord_type: type, termcount: CoordFn, norm_cache: dict[tuple, np.ndarray]
-    ) -> None:
+    def __init__(self, searcher: Searcher, coord_type: type, termcount: CoordFn, cache: TermCache) -> None:
         self._searcher = searcher
-        self._norm_cache = norm_cache
+        self._cache = cache
         self._coord_type = coord_type
         self._termcount = termcount
 
@@ -145,7 +179,7 @@ class TermAtATime:
         if (field, text) not in reader:
             return _NOTHING
         scorer = sub.weighting.scorer(sub, field, text)
-        ids, w = postings(reader.postings(field, text))
+        ids, w = self._cache.postings(reader, field, text)
         if not isinstance(scorer, BM25FScorer):
             score, dfl, boost = scorer._score, scorer.dfl, q.boost
             values = [score(weight, dfl(doc)) * boost for doc, weight in zip(ids.tolist(), w.tolist(), strict=True)]
@@ -159,9 +193,9 @@ class TermAtATime:
 
     def _norms(self, sub: Searcher, field: str, scorer: BM25FScorer) -> np.ndarray:
         key = (id(sub.reader()), field, scorer.B, scorer.K1, scorer.avgfl)
-        norms = self._norm_cache.get(key)
+        norms = self._cache.norms.get(key)
         if norms is None:
-            norms = self._norm_cache[key] = bm25_norms(sub.reader(), field, scorer.B, scorer.K1, scorer.avgfl)
+            norms = self._cache.norms[key] = bm25_norms(sub.reader(), field, scorer.B, scorer.K1, scorer.avgfl)
         return norms
 
 
@@ -250,10 +284,12 @@ def _union(children: list[_Part]) -> _Part:
     span = _span(children)
     scores = np.zeros(span)
     counts = np.zeros(span, np.int64)
+    found = np.zeros(span, bool)  # flatnonzero is several times faster on booleans than on ints
     for child in children:
         scores[child.ids] += child.scores
         counts[child.ids] += 1 if child.counts is None else child.counts
-    ids = np.flatnonzero(counts)
+        found[child.ids] = True
+    ids = np.flatnonzero(found)
     return _Part(ids, scores[ids], counts[ids])
 
 
@@ -273,10 +309,12 @@ def _best(children: list[_Part]) -> _Part:
     span = _span(children)
     scores = np.full(span, -np.inf)
     counts = np.zeros(span, np.int64)
+    found = np.zeros(span, bool)
     for child in children:
         scores[child.ids] = np.maximum(scores[child.ids], child.scores)
         counts[child.ids] += 1 if child.counts is None else child.counts
-    ids = np.flatnonzero(counts)
+        found[child.ids] = True
+    ids = np.flatnonzero(found)
     return _Part(ids, scores[ids], counts[ids])
 
 

@@ -26,7 +26,7 @@ from newscorpus.index.analysis import AnalysisConfig, release_models, text_analy
 from newscorpus.index.article_map import ArticleMap, article_map
 from newscorpus.index.engine import ArticleMatch, ExpandedQuery, Hit, Progress
 from newscorpus.index.fast_positions import FastPositions
-from newscorpus.index.fast_scoring import DocScores, TermAtATime, postings, supports
+from newscorpus.index.fast_scoring import DocScores, TermAtATime, TermCache, postings, supports
 from newscorpus.index.matches import Matches
 from newscorpus.index.posting_pool import TermPoolWriter
 from newscorpus.index.whoosh_codec import FastBlockCodec
@@ -209,7 +209,7 @@ class WhooshIndex:
             else {PASSAGE_FIELDS: _parser(PASSAGE_FIELDS, schema)}
         )
         self._deal_parser = _parser(DEAL_FIELDS, self._deal_searcher.schema)
-        self._norms: dict[tuple, np.ndarray] = {}
+        self._term_cache = TermCache()
         self._amounts: np.ndarray | None = None
         self._article_map: ArticleMap | None = None
         self._lock = threading.Lock()
@@ -276,7 +276,7 @@ class WhooshIndex:
         """Score by document number of every passage `q` matches: term at a time where the tree allows
         (`fast_scoring`, same scores), else through Whoosh's matchers."""
         if supports(q, (_CoordOr,)):
-            return TermAtATime(self._passage_searcher, _CoordOr, _coord_termcount, self._norms).scores(q)
+            return TermAtATime(self._passage_searcher, _CoordOr, _coord_termcount, self._term_cache).scores(q)
         return DocScores.from_dict(
             {docnum: score for score, docnum in self._passage_searcher.search(q, limit=None).top_n}
         )
