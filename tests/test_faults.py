@@ -91,7 +91,7 @@ def _flip_bytes(path: Path) -> None:
 @pytest.mark.parametrize(
     "damage_it",
     [
-        pytest.param(lambda f: _flip_bytes(next(f.glob("passages_*.seg"))), id="flipped-segment-bytes"),
+        pytest.param(lambda f: _flip_bytes(next(f.glob("passages_*.pst"))), id="flipped-segment-bytes"),
         pytest.param(lambda f: _flip_bytes(f / "knowledge.sqlite"), id="flipped-knowledge-store-bytes"),
         pytest.param(lambda f: (f / "knowledge.sqlite").unlink(), id="missing-knowledge-store"),
         pytest.param(lambda f: (f / "manifest.json").write_text("not json"), id="garbled-manifest"),

@@ -124,10 +124,11 @@ def test_new_articles_update_incrementally_and_equal_a_full_build(built: Setting
     assert manifest.articles == old.articles + 2 and damage(after) is None
     assert any("updating the index incrementally" in m for m in messages), messages
     assert any(f"kept {old.passages} passages" in m for m in messages), messages
-    # The passage index keeps the previous build's segment (the same file, linked) and adds one.
-    old_segments = {p.name: p.stat().st_ino for p in before.glob("passages_*.seg")}
-    new_segments = {p.name: p.stat().st_ino for p in after.glob("passages_*.seg")}
-    assert old_segments and old_segments.items() <= new_segments.items() and len(new_segments) == 2
+    # The passage index keeps the previous build's segment (the same files, linked) and adds one.
+    old_files = {p.name: p.stat().st_ino for p in before.glob("passages_*.*")}
+    new_files = {p.name: p.stat().st_ino for p in after.glob("passages_*.*")}
+    assert old_files and old_files.items() <= new_files.items()
+    assert len(list(after.glob("passages_*.pst"))) == 2, "one postings file per segment"
     assert any(f"deals of {old.articles} of {old.articles + 2} articles reused" in m for m in messages), messages
     assert {SOURCES, DEALS_BY_ARTICLE, KNOWLEDGE} <= set(manifest.files)
     assert live_build(built.index_dir) == after and before.is_dir(), "the replaced build is kept for readers"
@@ -159,11 +160,11 @@ def test_an_update_past_the_segment_bound_rewrites_the_passages_as_one_segment(
     monkeypatch.setattr(whoosh_reuse, "MAX_SEGMENTS", 2)
     write_article(built, NEW_ARTICLES[1])
     first = ensure_index(built)
-    assert len(list(first.glob("passages_*.seg"))) == 2, "appended"
+    assert len(list(first.glob("passages_*.pst"))) == 2, "appended"
     write_article(built, NEW_ARTICLES[0])
     second = ensure_index(built)
     assert read_manifest(second).mode == "incremental"
-    assert len(list(second.glob("passages_*.seg"))) == 1, "rewritten as one segment"
+    assert len(list(second.glob("passages_*.pst"))) == 1, "rewritten as one segment"
     assert_same_outputs(built, full_build_of(built, tmp_path))
 
 

@@ -56,7 +56,7 @@ def test_verified_build_is_trusted_until_a_file_changes(settings: Settings) -> N
     assert (folder / VERIFIED_RECORD).is_file()
     assert damage(folder, trust_unchanged=True) is None
 
-    segment = next(folder.glob("passages_*.seg"))
+    segment = next(folder.glob("passages_*.pst"))
     _same_size_edit(segment)
     assert damage(folder, trust_unchanged=True) == f"{segment.name} does not match its checksum"
     messages: list[str] = []

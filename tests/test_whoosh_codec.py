@@ -3,8 +3,10 @@ matchers and by the array reader the search uses."""
 
 from __future__ import annotations
 
+import io
 import pickle
 import zlib
+from array import array
 from pathlib import Path
 
 import numpy as np
@@ -60,7 +62,13 @@ def test_fast_blocks_hold_the_same_postings_as_whooshs(corpus_query: CorpusQuery
 def test_block_arrays_read_as_whooshs_postings(corpus_query: CorpusQuery, tmp_path: Path) -> None:
     """`fast_scoring.postings` reads the array blocks and W3's tuple blocks as Whoosh's matchers do."""
     kb = corpus_query.kb
-    for name, codec in (("ours", FastBlockCodec(blocklimit=8)), ("w3", W3Codec(blocklimit=8))):
+    codecs = (
+        ("ours8", FastBlockCodec(blocklimit=8)),
+        ("ours64", FastBlockCodec(blocklimit=64)),
+        ("w3", W3Codec(blocklimit=8)),
+    )
+    array_blocks = 0
+    for name, codec in codecs:
         ix = _index(tmp_path, name, codec, kb)
         expected = _postings(ix)
         with ix.reader() as reader:
@@ -68,6 +76,11 @@ def test_block_arrays_read_as_whooshs_postings(corpus_query: CorpusQuery, tmp_pa
                 ids, weights = postings(reader.postings(field, text))
                 assert ids.dtype == np.int64 and weights.dtype == np.float64
                 assert list(zip(ids.tolist(), weights.tolist(), strict=True)) == [(d, w) for d, w, _ in rows], name
+                m = reader.postings(field, text)
+                if isinstance(m, W3LeafMatcher):
+                    m._read_data()
+                    array_blocks += isinstance(m._data[0], array)
+    assert array_blocks > 0, "some blocks (of 16 postings or more) should hold arrays"
 
 
 def test_packed_values_behave_as_the_tuple_they_replace() -> None:
@@ -75,3 +88,13 @@ def test_packed_values_behave_as_the_tuple_they_replace() -> None:
     packed = PackedValues.of(values)
     assert tuple(pickle.loads(pickle.dumps(packed, BLOCK_PROTOCOL))) == values == tuple(packed)
     assert len(packed) == 4 and packed[2] == values[2] and packed[-1] == b"z" and packed[1:3] == list(values[1:3])
+
+
+def test_opened_indexes_read_their_postings_from_files_not_from_copies_in_memory(corpus_query: CorpusQuery) -> None:
+    """Segments are written as separate files (`writer_options`): Whoosh would read a compound segment
+    through a `BytesIO` copy of each of its parts, every posting held in memory."""
+    index = corpus_query._index
+    for searcher in (index._passage_searcher, index._deal_searcher):
+        for reader, _offset in searcher.reader().leaf_readers():
+            assert not reader._segment.is_compound()
+            assert isinstance(reader._terms._dbfile.file, io.BufferedReader)

@@ -29,7 +29,7 @@ from newscorpus.index.fast_positions import FastPositions
 from newscorpus.index.fast_scoring import DocScores, TermAtATime, TermCache, postings, supports
 from newscorpus.index.matches import Matches
 from newscorpus.index.posting_pool import TermPoolWriter
-from newscorpus.index.whoosh_codec import FastBlockCodec
+from newscorpus.index.whoosh_codec import writer_options
 from newscorpus.index.whoosh_reuse import append_index, rewrite_index
 from newscorpus.models import KnowledgeBase
 
@@ -134,7 +134,7 @@ class WhooshBuilder:
 
     def _build(self, kb: KnowledgeBase, folder: Path, progress: Progress, schema: Schema) -> None:
         passages = windex.create_in(str(folder), schema, indexname=PASSAGES)
-        writer = TermPoolWriter(passages, codec=FastBlockCodec())
+        writer = TermPoolWriter(passages, **writer_options())
         total = sum(1 for _ in _passage_docs(kb))
         for n, doc in enumerate(_passage_docs(kb), start=1):
             writer.add_document(**doc)
@@ -142,7 +142,7 @@ class WhooshBuilder:
                 progress(f"indexed {n}/{total} passages")
         writer.commit()
         deals = windex.create_in(str(folder), _deal_schema(schema["text"].analyzer), indexname=DEALS)
-        writer = TermPoolWriter(deals, codec=FastBlockCodec())
+        writer = TermPoolWriter(deals, **writer_options())
         for doc in _deal_docs(kb):
             writer.add_document(**doc)
         writer.commit()
@@ -150,7 +150,7 @@ class WhooshBuilder:
 
     def add(self, kb: KnowledgeBase, article_ids: Sequence[str], folder: Path) -> None:
         passages = windex.open_dir(str(folder), indexname=PASSAGES)
-        writer = passages.writer(codec=FastBlockCodec())
+        writer = passages.writer(**writer_options())
         try:
             for doc in _passage_docs(kb, set(article_ids)):
                 writer.add_document(**doc)
@@ -170,7 +170,7 @@ class WhooshBuilder:
         try:
             previous_passages = {d["passage_id"]: d for d in _passage_docs(previous_kb)}
             passages = append_index(PASSAGES, "passage_id", _passage_docs(kb), previous, previous_passages, folder,
-                                    lambda ix: TermPoolWriter(ix, codec=FastBlockCodec()))
+                                    lambda ix: TermPoolWriter(ix, **writer_options()))
             if passages is None:
                 passages = rewrite_index(schema, PASSAGES, "passage_id", _passage_docs(kb), previous,
                                          previous_passages, folder)

@@ -21,7 +21,7 @@ from typing import Any
 from whoosh import index as windex
 from whoosh.fields import Schema
 
-from newscorpus.index.whoosh_codec import FastBlockCodec
+from newscorpus.index.whoosh_codec import writer_options
 
 Doc = dict[str, Any]
 
@@ -61,8 +61,8 @@ def append_index(
     for path in sorted(previous.iterdir()):
         if path.name.startswith(f"_{indexname}_") and path.suffix == ".toc":
             shutil.copyfile(path, folder / path.name)
-        elif path.name.startswith(f"{indexname}_") and path.suffix == ".seg":
-            _link(path, folder / path.name)
+        elif path.name.startswith(f"{indexname}_") and not path.name.endswith("_WRITELOCK"):
+            _link(path, folder / path.name)  # a segment's files
     if new:
         w = writer(windex.open_dir(str(folder), indexname=indexname))
         try:
@@ -104,7 +104,7 @@ def rewrite_index(
     with old.reader() as reader:
         old_docnum = {stored[key]: docnum for docnum, stored in reader.iter_docs()}
         target = windex.create_in(str(folder), schema, indexname=indexname)
-        writer = target.writer(codec=FastBlockCodec())
+        writer = target.writer(**writer_options())
         try:
             docmap: dict[int, int] = {}
             approx: dict[str, int] = {}
