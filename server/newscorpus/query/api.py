@@ -29,6 +29,7 @@ from newscorpus.query.cursor import Cursors
 from newscorpus.query.errors import NotFoundError, QueryError
 from newscorpus.query.expand import QueryExpander, load_glossary
 from newscorpus.query.limits import check_dates, check_id, check_text
+from newscorpus.query.name_index import NameIndex
 from newscorpus.query.results import (
     ArticleDetail,
     ArticleHit,
@@ -145,14 +146,14 @@ class CorpusQuery:
             store.entity, lambda: iter(self._info), lambda: len(self._info), self._info.__contains__
         )
         self.deals: Mapping[str, Deal] = _Records(store.deal, store.deal_ids, lambda: store.deal_count, store.has_deal)
-        # Folded names and their words per entity, for list_entities' name matching.
-        self._folded_names: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = {}
+        # Folded names per entity, looked up by list_entities' name matching and by name resolution.
+        folded_names: dict[str, tuple[str, ...]] = {}
         self._entity_keys: dict[str, list[str]] = defaultdict(list)
         for e in entities:
-            names = tuple(fold(name) for name in (e.name, *e.aliases))  # each name folded once
-            self._folded_names[e.entity_id] = tuple((n, tuple(n.split())) for n in names)
+            names = folded_names[e.entity_id] = tuple(fold(name) for name in (e.name, *e.aliases))
             for key in {fold(e.entity_id.replace("-", " ")), *names}:
                 self._entity_keys[key].append(e.entity_id)
+        self._names = NameIndex(folded_names, _similar)
 
     @classmethod
     def open(
@@ -410,8 +411,8 @@ class CorpusQuery:
         if type is not None:
             candidates = [i for i in candidates if i.entity.type == type]
         if query:
-            key = fold(query)
-            scored = [(s, i) for i in candidates if (s := self._name_score(key, i.entity)) > 0]
+            strengths = self._names.strengths(fold(query))
+            scored = [(s, i) for i in candidates if (s := strengths.get(i.entity.entity_id, 0)) > 0]
             ordered = [
                 i for _, i in sorted(scored, key=lambda si: (-si[0], -si[1].mention_count, si[1].entity.entity_id))
             ]
@@ -425,23 +426,6 @@ class CorpusQuery:
             entities=[self._summary(e) for e in page],
             next_cursor=self._cursors.encode(nxt, params) if nxt is not None else None,
         )
-
-    def _name_score(self, key: str, e: Entity) -> float:
-        """3 exact, 2 prefix of the name or of a word in it, 1 fuzzy (typos), 0 no match."""
-        if not key:
-            return 0
-        best = 0.0
-        names = self._folded_names.get(e.entity_id)
-        if names is None:
-            names = tuple((n, tuple(n.split())) for n in (fold(name) for name in (e.name, *e.aliases)))
-        for n, words in names:
-            if n == key:
-                return 3
-            if n.startswith(key) or f" {key}" in f" {n}":
-                best = max(best, 2)
-            elif best < 1 and (_similar(key, n) or any(_similar(key, w) for w in words)):
-                best = 1
-        return best
 
     def get_entity(self, entity: str) -> EntityDetail:
         ids = self.resolve_entities(entity, "entity")
