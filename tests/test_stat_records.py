@@ -13,6 +13,7 @@ from newscorpus.index import stat_record
 from newscorpus.index.build import (
     FINGERPRINT_RECORD,
     VERIFIED_RECORD,
+    _files_under,
     corpus_fingerprint,
     current_fingerprint,
     damage,
@@ -72,3 +73,16 @@ def test_unreadable_or_foreign_records_are_ignored(settings: Settings) -> None:
     assert current_fingerprint(settings) == corpus_fingerprint(settings)
     (folder / "knowledge.sqlite").write_text('{"fingerprint": ', encoding="utf-8")
     assert damage(folder, trust_unchanged=True) == "knowledge.sqlite does not match its checksum"
+
+
+def test_corpus_files_are_listed_as_rglob_sorted_lists_them(tmp_path: Path) -> None:
+    """The fast listing (scandir, sorted by name parts) gives rglob's files in sorted(Path)'s order, where
+    a plain string sort would not ('a-b/f' sorts before 'a/f' as a string, after it by parts)."""
+    for name in ("a-b/f", "a/f", "a/x.y/g", ".hidden-dir/h", ".dot", "a.txt", "b/c/d/e"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("x", encoding="utf-8")
+    (tmp_path / "linked-dir").symlink_to(tmp_path / "a")
+    (tmp_path / "linked-file").symlink_to(tmp_path / "a" / "f")
+    expected = sorted(p for p in tmp_path.rglob("*") if p.is_file() and not p.name.startswith("."))
+    assert _files_under(tmp_path) == expected
+    assert [p.relative_to(tmp_path).as_posix() for p in expected][:3] == [".hidden-dir/h", "a/f", "a/x.y/g"]

@@ -89,9 +89,27 @@ def _corpus_files(settings: Settings) -> list[Path]:
     files: list[Path] = []
     for folder in (settings.articles_dir, settings.annotations_dir):
         if folder.is_dir():
-            # Hidden files are skipped: they are never read (e.g. the temp file of an interrupted ingest).
-            files += sorted(p for p in folder.rglob("*") if p.is_file() and not p.name.startswith("."))
+            files += _files_under(folder)
     return files
+
+
+def _files_under(folder: Path) -> list[Path]:
+    """The files under `folder`, as `sorted(p for p in folder.rglob("*") if p.is_file())` gives them, but
+    listed with `os.scandir` (no stat per file) and sorted by their names' parts as strings: on every
+    start with 10 000 articles that took ~0.5 s. Hidden files are skipped: they are never read (e.g. the
+    temp file of an interrupted ingest). Like `rglob`, symlinked folders are not entered."""
+    found: list[tuple[tuple[str, ...], str]] = []
+    pending: list[tuple[str, tuple[str, ...]]] = [(str(folder), ())]
+    while pending:
+        path, parts = pending.pop()
+        with os.scandir(path) as entries:
+            for entry in entries:
+                if entry.is_dir() and not entry.is_symlink():
+                    pending.append((entry.path, (*parts, entry.name)))
+                elif entry.is_file() and not entry.name.startswith("."):
+                    found.append(((*parts, entry.name), entry.path))
+    found.sort()
+    return [Path(path) for _parts, path in found]
 
 
 def corpus_fingerprint(settings: Settings) -> str:
