@@ -45,14 +45,14 @@ class NameIndex:
         # once: a matrix of character counts, one row per text.
         self._texts = list(owners)
         self._text_owners = [owners[t] for t in self._texts]
-        self._alphabet = {c: n for n, c in enumerate(sorted({c for t in self._texts for c in t}))}
         self._lengths = np.array([len(t) for t in self._texts], np.int64)
-        self._counts = np.zeros((len(self._texts), len(self._alphabet)), np.uint8)
-        self._uncounted = np.zeros(len(self._texts), bool)  # a character more than 255 times: always tried
-        for row, t in enumerate(self._texts):
-            for c, k in Counter(t).items():
-                self._counts[row, self._alphabet[c]] = min(k, 255)
-                self._uncounted[row] |= k > 255
+        codes = np.frombuffer("".join(self._texts).encode("utf-32-le"), np.uint32)
+        alphabet, columns = np.unique(codes, return_inverse=True)
+        self._alphabet = {chr(code): n for n, code in enumerate(alphabet.tolist())}
+        counts = np.zeros((len(self._texts), len(alphabet)), np.int32)
+        np.add.at(counts, (np.repeat(np.arange(len(self._texts)), self._lengths), columns), 1)
+        self._uncounted = (counts > 255).any(axis=1)  # a character more than 255 times: always tried
+        self._counts = np.minimum(counts, 255).astype(np.uint8)
 
     def strengths(self, key: str) -> dict[str, int]:
         """Each matching entity's strength for the folded query `key`."""
