@@ -41,6 +41,8 @@ from whoosh.searching import Searcher
 from whoosh.util.numeric import byte_to_length
 
 CoordFn = Callable[[Query, Searcher], int]
+# A merge sorts its children's ids when they hold fewer than 1/SPARSE_RATIO of the documents they span.
+SPARSE_RATIO = 16
 _LENGTH_OF_BYTE = np.array([byte_to_length(b) for b in range(256)], dtype=np.float64)
 
 
@@ -279,9 +281,15 @@ def _span(children: list[_Part]) -> int:
 
 
 def _union(children: list[_Part]) -> _Part:
-    """Every document of any child; its scores summed in the children's order, starting from 0.0. The
-    sums run in arrays indexed by document number (a child's ids are distinct, so `+=` adds each once)."""
+    """Every document of any child; its scores summed in the children's order, starting from 0.0."""
     span = _span(children)
+    if _sparse(children, span):
+        # `bincount` adds its weights one after the other, in the order of the concatenated children.
+        ids, where = np.unique(np.concatenate([c.ids for c in children]), return_inverse=True)
+        scores = np.bincount(where, np.concatenate([c.scores for c in children]), len(ids))
+        counts = np.bincount(where, np.concatenate([_counts(c) for c in children]), len(ids)).astype(np.int64)
+        return _Part(ids, scores, counts)
+    # Sums in arrays indexed by document number (a child's ids are distinct, so `+=` adds each once).
     scores = np.zeros(span)
     counts = np.zeros(span, np.int64)
     found = np.zeros(span, bool)  # flatnonzero is several times faster on booleans than on ints
@@ -307,6 +315,12 @@ def _intersect(children: list[_Part]) -> _Part:
 def _best(children: list[_Part]) -> _Part:
     """Every document of any child, with the best of its children's scores."""
     span = _span(children)
+    if _sparse(children, span):
+        ids, where = np.unique(np.concatenate([c.ids for c in children]), return_inverse=True)
+        scores = np.full(len(ids), -np.inf)
+        np.maximum.at(scores, where, np.concatenate([c.scores for c in children]))
+        counts = np.bincount(where, np.concatenate([_counts(c) for c in children]), len(ids)).astype(np.int64)
+        return _Part(ids, scores, counts)
     scores = np.full(span, -np.inf)
     counts = np.zeros(span, np.int64)
     found = np.zeros(span, bool)
@@ -316,6 +330,12 @@ def _best(children: list[_Part]) -> _Part:
         found[child.ids] = True
     ids = np.flatnonzero(found)
     return _Part(ids, scores[ids], counts[ids])
+
+
+def _sparse(children: list[_Part], span: int) -> bool:
+    """Whether the children's documents are few for the documents they span: then sorting their ids
+    costs less than arrays over the whole span (which grow with the index, not with the match)."""
+    return sum(len(c.ids) for c in children) * SPARSE_RATIO < span
 
 
 def _coordinate(part: _Part, termcount: int, scale: float) -> np.ndarray:
