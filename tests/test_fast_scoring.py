@@ -10,6 +10,7 @@ import yaml
 from whoosh import index as windex
 
 from newscorpus.config import BUNDLED_CORPUS
+from newscorpus.index import fast_scoring
 from newscorpus.index.fast_scoring import DocScores, TermAtATime, TermCache, supports
 from newscorpus.index.whoosh_engine import PASSAGES, WhooshBuilder, WhooshIndex, _build, _coord_termcount, _CoordOr
 from newscorpus.index.whoosh_engine import _passage_docs as passage_docs
@@ -42,7 +43,12 @@ def _compare(index: WhooshIndex, query: CorpusQuery) -> int:
     return compared
 
 
-def test_term_at_a_time_equals_whoosh_matchers(corpus_query: CorpusQuery) -> None:
+@pytest.mark.parametrize("sparse_ratio", [0, fast_scoring.SPARSE_RATIO, 10**9], ids=["dense", "default", "sparse"])
+def test_term_at_a_time_equals_whoosh_matchers(
+    corpus_query: CorpusQuery, sparse_ratio: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Both ways of merging (arrays over the segment, sorted ids) give Whoosh's scores."""
+    monkeypatch.setattr(fast_scoring, "SPARSE_RATIO", sparse_ratio)
     index = corpus_query._index
     assert isinstance(index, WhooshIndex)
     assert _compare(index, corpus_query) >= len(QUERIES)
