@@ -77,12 +77,8 @@ def supports(q: Query, coord_types: tuple[type, ...]) -> bool:
     """Whether every node of `q` is one this evaluator reproduces exactly."""
     if type(q) is Term:
         return True
-    if (
-        isinstance(q, (DisjunctionMax, *coord_types))
-        or type(q) is And
-        or (
-            type(q) is Or and not q.scale  # Whoosh's own OR group counts terms per segment: left to Whoosh
-        )
+    if isinstance(q, (DisjunctionMax, *coord_types)) or type(q) is And or (
+        type(q) is Or and not q.scale  # Whoosh's own OR group counts terms per segment: left to Whoosh
     ):
         return all(supports(s, coord_types) for s in q.subqueries)
     return False
