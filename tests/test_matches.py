@@ -7,10 +7,10 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from newscorpus.index.article_map import article_map
+from newscorpus.index.article_map import article_map, load, save
 from newscorpus.index.fast_scoring import DocScores
 from newscorpus.index.matches import TITLE_ONLY_WEIGHT, TITLE_WEIGHT, Matches
-from newscorpus.index.whoosh_engine import WhooshIndex
+from newscorpus.index.whoosh_engine import ARTICLE_MAP, WhooshIndex
 from newscorpus.query.api import CorpusQuery
 
 # Scores on and next to the rounding boundary of the 6th place, so that rounding makes and breaks ties.
@@ -72,3 +72,22 @@ def test_article_map_equals_the_stored_article_ids(corpus_query: CorpusQuery) ->
     assert len(stored) == len(articles.of_doc) > 10
     assert [articles.ids[n] for n in articles.of_doc.tolist()] == stored
     assert articles.ids == sorted(set(stored)) and len(articles.ids) >= 3
+
+
+def test_the_saved_article_map_is_the_one_read_from_the_index(corpus_query: CorpusQuery, tmp_path) -> None:
+    """A build saves the map; an opened index reads it, equal to the lexicon pass (a stale file, for an
+    index of another size, is ignored)."""
+    index = corpus_query._index
+    assert isinstance(index, WhooshIndex)
+    computed = article_map(index._passage_searcher, "article_id")
+    saved = index._folder / ARTICLE_MAP
+    assert saved.is_file()
+    loaded = load(saved, len(computed.of_doc))
+    assert loaded is not None
+    assert loaded.ids == computed.ids and loaded.ordinal == computed.ordinal
+    assert loaded.of_doc.tolist() == computed.of_doc.tolist() and loaded.of_doc.dtype == computed.of_doc.dtype
+    assert load(saved, len(computed.of_doc) + 1) is None
+    scattered = computed._replace(of_doc=computed.of_doc[::-1].copy())
+    save(scattered, tmp_path / "map.json")
+    again = load(tmp_path / "map.json", len(computed.of_doc))
+    assert again is not None and again.of_doc.tolist() == scattered.of_doc.tolist()

@@ -6,10 +6,15 @@ most of a search and keeps growing in memory. The index already knows the groupi
 term of the `article_id` field whose postings are the article's passages, and since an article's passages
 are indexed one after the other, the term's first and last document number bound them. One pass over that
 field's lexicon (no postings read unless an article's passages are not contiguous) gives the array.
+
+That pass costs about 12 µs per article (1.3 s at 100 000 articles), so a build saves the map next to the
+index (`save`, a run of equal ordinals per article) and an opened index reads it (`load`).
 """
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
@@ -53,3 +58,29 @@ def article_map(searcher: Searcher, field: str) -> ArticleMap:
             docs, _weights = postings(reader.postings(field, article_id.encode("utf-8")))
             of_doc[docs + offset] = ordinal[article_id]
     return ArticleMap(ids, of_doc, ordinal)
+
+
+def save(articles: ArticleMap, path: Path) -> None:
+    """Write the map as runs of documents with one ordinal (ids sorted, so the file is deterministic)."""
+    of_doc = articles.of_doc
+    starts = np.flatnonzero(np.diff(of_doc)) + 1 if len(of_doc) else np.empty(0, np.int64)
+    starts = np.concatenate([[0], starts]).astype(np.int64) if len(of_doc) else starts
+    record = {"documents": len(of_doc), "ids": articles.ids, "starts": starts.tolist(),
+              "ordinals": of_doc[starts].tolist()}
+    path.write_text(json.dumps(record, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
+
+
+def load(path: Path, documents: int) -> ArticleMap | None:
+    """The map saved at `path` for an index of `documents` documents; None when there is none (or it is
+    for another index)."""
+    try:
+        record = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if record.get("documents") != documents:
+        return None
+    starts = np.array(record["starts"], np.int64)
+    lengths = np.diff(np.append(starts, documents))
+    of_doc = np.repeat(np.array(record["ordinals"], np.int32), lengths)
+    ids = record["ids"]
+    return ArticleMap(ids, of_doc, {article_id: n for n, article_id in enumerate(ids)})

@@ -22,8 +22,9 @@ from whoosh.query import And, AndNot, DisjunctionMax, Not, NullQuery, Or, Query,
 from whoosh.searching import Searcher
 
 from newscorpus.extract.quantities import states_amount
+from newscorpus.index import article_map
 from newscorpus.index.analysis import AnalysisConfig, release_models, text_analyzer
-from newscorpus.index.article_map import ArticleMap, article_map
+from newscorpus.index.article_map import ArticleMap
 from newscorpus.index.engine import ArticleMatch, ExpandedQuery, Hit, Progress
 from newscorpus.index.fast_positions import FastPositions
 from newscorpus.index.fast_scoring import DocScores, TermAtATime, TermCache, postings, supports
@@ -37,6 +38,7 @@ log = logging.getLogger(__name__)
 
 PASSAGES = "passages"
 DEALS = "deals"
+ARTICLE_MAP = "passage-articles.json"  # each passage document's article (`article_map`), saved by builds
 
 # Fields a user may name in a query (`title:nvidia`); the default fields are searched otherwise.
 PASSAGE_FIELDS = ("text", "title")
@@ -128,6 +130,7 @@ class WhooshBuilder:
         schema = _passage_schema(text_analyzer(self.analysis))
         try:
             self._build(kb, folder, progress, schema)
+            _save_article_map(folder)
         finally:
             if not self.keep_models:
                 release_models(schema["text"].analyzer)
@@ -155,6 +158,7 @@ class WhooshBuilder:
             for doc in _passage_docs(kb, set(article_ids)):
                 writer.add_document(**doc)
             writer.commit()
+            _save_article_map(folder)
         finally:
             if not self.keep_models:
                 release_models(passages.schema["text"].analyzer)
@@ -178,6 +182,7 @@ class WhooshBuilder:
                 _deal_schema(schema["text"].analyzer), DEALS, "deal_id", _deal_docs(kb), previous,
                 {d["deal_id"]: d for d in _deal_docs(previous_kb)}, folder,
             )
+            _save_article_map(folder)
         finally:
             if not self.keep_models:
                 release_models(schema["text"].analyzer)
@@ -188,11 +193,17 @@ class WhooshBuilder:
         return WhooshIndex(folder, passage_ranking=self.passage_ranking)
 
 
+def _save_article_map(folder: Path) -> None:
+    with windex.open_dir(str(folder), indexname=PASSAGES).searcher() as searcher:
+        article_map.save(article_map.article_map(searcher, "article_id"), folder / ARTICLE_MAP)
+
+
 class WhooshIndex:
     """An opened pair of Whoosh indexes; one searcher each, shared under a lock (searchers are not
     thread-safe while reading postings)."""
 
     def __init__(self, folder: Path, *, passage_ranking: bool = True) -> None:
+        self._folder = folder
         self._passages = windex.open_dir(str(folder), indexname=PASSAGES)
         self._deals = windex.open_dir(str(folder), indexname=DEALS)
         self._passage_searcher: Searcher = self._passages.searcher(weighting=_LengthCachedBM25F())
@@ -268,8 +279,12 @@ class WhooshIndex:
         return matches
 
     def _articles(self) -> ArticleMap:
+        """Each passage document's article: as the build saved it, else read from the index."""
         if self._article_map is None:
-            self._article_map = article_map(self._passage_searcher, "article_id")
+            searcher = self._passage_searcher
+            self._article_map = article_map.load(
+                self._folder / ARTICLE_MAP, searcher.doc_count_all()
+            ) or article_map.article_map(searcher, "article_id")
         return self._article_map
 
     def _doc_scores(self, q: Query) -> DocScores:
