@@ -19,8 +19,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import anyio
 import pytest
-from mcp import Client
+from mcp import Client, StdioServerParameters
+from mcp.client.stdio import stdio_client
 
 from newscorpus.config import ENV_PAUSE_AT, Settings
 from newscorpus.index.build import CURRENT, damage, live_build, open_knowledge
@@ -287,3 +289,28 @@ async def test_running_http_server_picks_up_a_new_build(built: Settings, tmp_pat
             assert stale.is_error and "index was rebuilt" in stale.content[0].text  # type: ignore[union-attr]
     assert "went live" in (tmp_path / "server" / "stderr.log").read_text()
     assert CURRENT in {p.name for p in built.index_dir.iterdir()}
+
+
+@pytest.mark.anyio
+async def test_server_starts_on_the_live_build_and_updates_it_meanwhile(built: Settings, tmp_path: Path) -> None:
+    """With an intact build by this code, `serve` answers from it at once and brings the index up to date
+    in a child process; an article added before the start is found once that update went live."""
+    add_article(built)
+    before = live_build(built.index_dir)
+    log = tmp_path / "stderr.log"
+    params = StdioServerParameters(command=str(NEWSCORPUS), args=["serve", *location(built)], env=dict(os.environ))
+    with log.open("w") as err:
+        async with Client(stdio_client(params, errlog=err)) as client:  # type: ignore[arg-type]
+            stats = json.loads(getattr((await client.read_resource("newscorpus://stats")).contents[0], "text", ""))
+            assert stats["articles"] in (3, 4)  # 4 only if the update already went live
+            deadline = time.monotonic() + 120
+            while True:
+                found = await client.call_tool("get_article", {"article_id": EXTRA_ID})
+                if not found.is_error or time.monotonic() > deadline:
+                    break
+                await anyio.sleep(0.5)
+            assert not found.is_error, found.content
+    stderr = log.read_text()
+    assert f"serving the index build {before.name}" in stderr and "went live" in stderr, stderr
+    assert "updating the index incrementally" in stderr and "Traceback" not in stderr, stderr
+    assert live_build(built.index_dir) != before

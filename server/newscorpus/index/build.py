@@ -124,11 +124,25 @@ def corpus_fingerprint(settings: Settings) -> str:
     return h.hexdigest()
 
 
-def corpus_sources(settings: Settings) -> Sources:
-    """`Sources` of the corpus as it is now (reads every file, like `corpus_fingerprint`)."""
+def code_digest() -> str:
+    """`Sources.code`: a hash of the code that turns a corpus into a build (reads ~130 small files)."""
     code = hashlib.sha256(f"format={INDEX_FORMAT};version={__version__}".encode())
     for path in sorted(_PACKAGE_DIR.rglob("*.py")):
         code.update(path.relative_to(_PACKAGE_DIR).as_posix().encode() + b"\0" + path.read_bytes())
+    return code.hexdigest()
+
+
+def built_by_this_code(folder: Path) -> bool:
+    """Whether the build in `folder` was made by this code (whatever corpus it was made from)."""
+    try:
+        return Sources.model_validate_json((folder / SOURCES).read_text(encoding="utf-8")).code == code_digest()
+    except (OSError, ValueError):
+        return False
+
+
+def corpus_sources(settings: Settings) -> Sources:
+    """`Sources` of the corpus as it is now (reads every file, like `corpus_fingerprint`)."""
+    code = code_digest()
     annotations = hashlib.sha256()
     articles: dict[str, str] = {}
     for path in _corpus_files(settings):
@@ -138,7 +152,7 @@ def corpus_sources(settings: Settings) -> Sources:
             articles[name] = hashlib.sha256(data).hexdigest()
         else:
             annotations.update(name.encode() + b"\0" + data + b"\0")
-    return Sources(code=code.hexdigest(), annotations=annotations.hexdigest(), articles=articles)
+    return Sources(code=code, annotations=annotations.hexdigest(), articles=articles)
 
 
 def update_plan(folder: Path, sources: Sources) -> tuple[list[str], str]:
