@@ -8,6 +8,7 @@ file. Messages go to stderr, like every build's.
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -21,6 +22,8 @@ def _progress(message: str) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     corpus, index = argv if argv is not None else sys.argv[1:]
+    if hasattr(os, "nice"):
+        os.nice(10)  # the server answers calls meanwhile: it goes first
     try:
         ensure_index(Settings.resolve(corpus=Path(corpus), index=Path(index)), progress=_progress)
     except BuildError as exc:
