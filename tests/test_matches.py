@@ -47,7 +47,7 @@ def test_page_equals_the_exactly_rounded_ranking(
     if flags is not None:
         matches = matches.boosted(np.array(flags), factor)
     expected = _brute_force(base, flags, factor or 1.0, of_doc, offset, limit)
-    assert matches.page(np.array(of_doc, np.int32), offset, limit) == expected
+    assert matches.page(np.array(of_doc, np.int32), 7, offset, limit) == expected
 
 
 def test_combine_is_the_passage_ranking_formula() -> None:

@@ -73,23 +73,27 @@ class Matches(NamedTuple):
         flags = (self.flags if select is None else self.flags[select]).tolist()
         return [round(round(b, 6) * factor, 6) if f else round(b, 6) for b, f in zip(base, flags, strict=True)]
 
-    def page(self, of_doc: np.ndarray, offset: int, limit: int) -> tuple[int, list[RankedArticle]]:
-        """How many articles match (`of_doc`: each document's article ordinal), and the articles at
-        `offset:offset + limit` of their ranking: by best passage score, ties by ordinal (by id)."""
-        articles, where = np.unique(of_doc[self.ids], return_inverse=True)
-        total = len(articles)
+    def page(
+        self, of_doc: np.ndarray, article_count: int, offset: int, limit: int
+    ) -> tuple[int, list[RankedArticle]]:
+        """How many articles match (`of_doc`: each document's article ordinal, below `article_count`), and
+        the articles at `offset:offset + limit` of their ranking: by best passage score, ties by ordinal
+        (by id). Best scores are kept per ordinal, so nothing is sorted but the page's candidates."""
+        articles = of_doc[self.ids]
+        approx = self.base if self.flags is None else self.base * np.where(self.flags, self.factor, 1.0)
+        best = np.full(article_count, -np.inf)
+        np.maximum.at(best, articles, approx)
+        matched = best[best > -np.inf]
+        total = len(matched)
         if offset >= total:
             return total, []
-        approx = self.base if self.flags is None else self.base * np.where(self.flags, self.factor, 1.0)
-        best = np.full(total, -np.inf)
-        np.maximum.at(best, where, approx)
         end = min(offset + limit, total)
-        last = np.partition(best, total - end)[total - end]
-        chosen = np.flatnonzero((best >= last - self._margin())[where])
+        last = np.partition(matched, total - end)[total - end]
+        chosen = np.flatnonzero((best >= last - self._margin())[articles])
         scores: dict[int, float] = {}
         passages: dict[int, list[tuple[int, float]]] = {}
         for article, docnum, score in zip(
-            articles[where[chosen]].tolist(), self.ids[chosen].tolist(), self.exact(chosen), strict=True
+            articles[chosen].tolist(), self.ids[chosen].tolist(), self.exact(chosen), strict=True
         ):
             if article in scores:
                 passages[article].append((docnum, score))

@@ -253,7 +253,7 @@ class WhooshIndex:
         with self._lock:
             matches = self._matches(query, article_ids)
             articles = self._articles()
-            total, page = matches.page(articles.of_doc, offset, limit)
+            total, page = matches.page(articles.of_doc, len(articles.ids), offset, limit)
             keys = self._passage_keys
             return total, [
                 ArticleMatch(
