@@ -225,7 +225,9 @@ class WhooshIndex:
         self._article_map: ArticleMap | None = None
         self._lock = threading.Lock()
 
-    def search_passages(self, query: str | ExpandedQuery, *, article_ids: frozenset[str] | None = None) -> list[Hit]:
+    def search_passages(
+        self, query: str | ExpandedQuery, *, article_ids: frozenset[str] | None = None
+    ) -> list[Hit]:
         return [Hit(key=key, score=score) for key, score in self.passage_scores(query, article_ids=article_ids)]
 
     def passage_scores(
@@ -243,11 +245,7 @@ class WhooshIndex:
         return ranked
 
     def rank_articles(
-        self,
-        query: str | ExpandedQuery,
-        *,
-        article_ids: frozenset[str] | None = None,
-        offset: int = 0,
+        self, query: str | ExpandedQuery, *, article_ids: frozenset[str] | None = None, offset: int = 0,
         limit: int = 10,
     ) -> tuple[int, list[ArticleMatch]]:
         with self._lock:
