@@ -30,7 +30,8 @@ BLOCK_PROTOCOL = 5
 # Blocks of fewer postings keep W3's tuples: an array's pickle carries ~60 bytes of class and type code,
 # more than a few small ints (most terms have only a few postings).
 ARRAY_MIN_POSTINGS = 16
-assert array("I").itemsize == 4, "document numbers are stored as 4-byte unsigned ints"
+if array("I").itemsize != 4:  # never seen on a supported platform; the blocks would not read back
+    raise ImportError("FastBlockCodec stores document numbers as array('I'), which is not 4 bytes here")
 
 
 class PackedValues(Sequence[bytes]):
