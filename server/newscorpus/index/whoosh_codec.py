@@ -1,6 +1,7 @@
 """Whoosh's W3 codec, with each block of postings stored for fast reading of ids and weights alone.
 
-A block holds the ids, weights and values (encoded positions) of up to 128 postings, pickled as one tuple.
+A block holds the ids, weights and values (encoded positions) of up to `BLOCK_POSTINGS` postings, pickled as
+one tuple.
 W3 pickles them at protocol 2 as tuples of Python objects: unpickling runs `_codecs.encode` once per value,
 and a search that only scores reads every position anyway. Here a block is pickled at protocol 5 with:
 
@@ -27,6 +28,10 @@ from whoosh.system import emptybytes
 from whoosh.util.numeric import length_to_byte
 
 BLOCK_PROTOCOL = 5
+# Postings per block (W3's default is 128): a search reads every block of its terms whole, and each block
+# costs a seek, a decompression and an unpickling however few postings it holds. Whoosh's block skipping
+# (phrase queries) gets coarser, which matters less than reading common words' postings.
+BLOCK_POSTINGS = 1024
 # Blocks of fewer postings keep W3's tuples: an array's pickle carries ~60 bytes of class and type code,
 # more than a few small ints (most terms have only a few postings).
 ARRAY_MIN_POSTINGS = 16
@@ -126,7 +131,7 @@ def writer_options() -> dict[str, Any]:
     part to its readers as a `BytesIO` of it: a copy of every posting in memory (97 MiB at 10 000
     articles, growing with the corpus). Separate files are read with plain buffered reads and cost no
     memory beyond the OS's page cache."""
-    return {"codec": FastBlockCodec(), "compound": False}
+    return {"codec": FastBlockCodec(blocklimit=BLOCK_POSTINGS), "compound": False}
 
 
 class FastBlockCodec(W3Codec):
