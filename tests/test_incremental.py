@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 
 import pytest
+from whoosh import index as windex
 
 from newscorpus.config import ENV_PAUSE_AT, Settings
 from newscorpus.index.build import (
@@ -27,7 +28,7 @@ from newscorpus.index.build import (
     open_knowledge,
     read_manifest,
 )
-from newscorpus.index.whoosh_engine import WhooshBuilder
+from newscorpus.index.whoosh_engine import DEALS, PASSAGES, WhooshBuilder
 from newscorpus.ingest.store import article_to_markdown
 from newscorpus.models import Article
 from newscorpus.query.api import CorpusQuery
@@ -96,9 +97,34 @@ def full_build_of(settings: Settings, root: Path) -> Settings:
     return other
 
 
+def index_contents(folder: Path, indexname: str, key: str) -> dict:
+    """What a Whoosh index holds, by document key instead of number (an update orders and splits its
+    documents differently): stored fields, length bytes, every posting, the field totals."""
+    with windex.open_dir(str(folder), indexname=indexname).reader() as reader:
+        keys = {docnum: stored[key] for docnum, stored in reader.iter_docs()}
+        scorable = [name for name, field in reader.schema.items() if field.scorable]
+        postings = {}
+        for field, term in reader.all_terms():
+            m = reader.postings(field, term)
+            items = []
+            while m.is_active():
+                items.append((keys[m.id()], m.weight(), m.value()))
+                m.next()
+            postings[field, term] = sorted(items)
+        return {
+            "stored": {keys[n]: stored for n, stored in reader.iter_docs()},
+            # A segment without the field has no length column: None and 0 both mean length 0.
+            "lengths": {keys[n]: [reader.doc_field_length(n, f) or 0 for f in scorable] for n in keys},
+            "totals": {f: reader.field_length(f) for f in scorable},
+            "postings": postings,
+        }
+
+
 def assert_same_outputs(updated: Settings, full: Settings) -> None:
     a_folder, b_folder = live_build(updated.index_dir), live_build(full.index_dir)
     assert load_knowledge(a_folder).model_dump() == load_knowledge(b_folder).model_dump()
+    for indexname, key in ((PASSAGES, "passage_id"), (DEALS, "deal_id")):
+        assert index_contents(a_folder, indexname, key) == index_contents(b_folder, indexname, key), indexname
     a, b = CorpusQuery.open(updated), CorpusQuery.open(full)
     try:
         for q in QUERIES:
@@ -244,3 +270,34 @@ def test_killed_update_keeps_the_old_build_and_the_rerun_updates(built: Settings
     after = ensure_index(built)
     assert read_manifest(after).mode == "incremental" and read_manifest(after).previous == before.name
     assert sorted(p.name for p in built.index_dir.iterdir() if p.is_dir()) == sorted([before.name, after.name])
+
+
+def test_rewrite_copies_documents_under_new_keys_as_a_fresh_build_indexes_them(
+    template: Settings, tmp_path: Path
+) -> None:
+    """Deal ids are renumbered across the corpus: an update copies a deal whose document but for the id is a
+    previous one's, also under another id and more than once, and the index equals one analysed afresh."""
+    from newscorpus.index.analysis import text_analyzer
+    from newscorpus.index.whoosh_engine import _deal_docs, _deal_schema
+    from newscorpus.index.whoosh_reuse import rewrite_index
+
+    previous = live_build(template.index_dir)
+    old = list(_deal_docs(load_knowledge(previous)))
+    assert len(old) > 3
+    ids = [d["deal_id"] for d in old]
+    # Every id moves on by one, the first deal appears twice, and one deal is new.
+    docs = [{**d, "deal_id": f"{ids[(i + 1) % len(ids)]}"} for i, d in enumerate(old)]
+    docs.append({**old[0], "deal_id": "a-copy-of-the-first"})
+    docs.append({**old[1], "deal_id": "new-deal", "summary": "Polarise baut ein Rechenzentrum in Leipzig."})
+    sources = {d["deal_id"]: old[i]["deal_id"] for i, d in enumerate(docs[: len(old)])}
+    sources["a-copy-of-the-first"] = old[0]["deal_id"]
+
+    schema = _deal_schema(text_analyzer())
+    rewritten, fresh = tmp_path / "rewritten", tmp_path / "fresh"
+    rewritten.mkdir(), fresh.mkdir()
+    assert rewrite_index(schema, DEALS, "deal_id", docs, previous, sources, rewritten) == (len(old) + 1, 1)
+    writer = windex.create_in(str(fresh), schema, indexname=DEALS).writer()
+    for doc in docs:
+        writer.add_document(**doc)
+    writer.commit()
+    assert index_contents(rewritten, DEALS, "deal_id") == index_contents(fresh, DEALS, "deal_id")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
-from collections.abc import Sequence
+from collections.abc import Sequence, Set
 from operator import itemgetter
 from pathlib import Path
 
@@ -81,10 +81,15 @@ def _deal_schema(analyzer: Analyzer) -> Schema:
     )
 
 
-def _passage_docs(kb: KnowledgeBase, article_ids: set[str] | None = None):
+def _passage_docs(kb: KnowledgeBase, article_ids: Set[str] | None = None, *, copied: Set[str] = frozenset()):
+    """The passage documents of `kb`'s articles (of those in `article_ids`), in build order. Documents of the
+    articles in `copied` lack the `amount` flag: `rewrite_index` copies them from the previous index, whose
+    postings carry it, and the field is neither stored nor scored, so nothing else it writes depends on it
+    (money parsing is the costliest part of a document)."""
     for article in kb.articles:
         if article_ids is not None and article.id not in article_ids:
             continue
+        amounts = article.id not in copied
         for passage in article.passages():
             yield {
                 "passage_id": passage.passage_id,
@@ -96,8 +101,13 @@ def _passage_docs(kb: KnowledgeBase, article_ids: set[str] | None = None):
                 "author": article.author,
                 "published": article.published,
                 "ordinal": passage.n,
-                **({"amount": "1"} if states_amount(passage.text) else {}),
+                **({"amount": "1"} if amounts and states_amount(passage.text) else {}),
             }
+
+
+def _content(doc: dict, key: str) -> tuple:
+    """A document's fields and values but its key, comparable and hashable."""
+    return tuple(sorted((k, v) for k, v in doc.items() if k != key))
 
 
 def _deal_docs(kb: KnowledgeBase):
@@ -138,7 +148,7 @@ class WhooshBuilder:
     def _build(self, kb: KnowledgeBase, folder: Path, progress: Progress, schema: Schema) -> None:
         passages = windex.create_in(str(folder), schema, indexname=PASSAGES)
         writer = TermPoolWriter(passages, **writer_options())
-        total = sum(1 for _ in _passage_docs(kb))
+        total = sum(len(a.passages()) for a in kb.articles)  # not a pass over the documents: each parses money
         for n, doc in enumerate(_passage_docs(kb), start=1):
             writer.add_document(**doc)
             if n % 2000 == 0:
@@ -169,18 +179,38 @@ class WhooshBuilder:
         """Write what `build` writes from the build in `previous` (of `previous_kb`, by this code): the
         passage index keeps the previous build's segments (hard links) and gets the new articles' passages
         as a new segment; the deal index (deal ids are renumbered across the corpus) is rewritten, copying
-        unchanged deals instead of analysing them (`whoosh_reuse`). Scores do not depend on segments."""
+        deals whose document but for the id is a previous one's instead of analysing them (`whoosh_reuse`).
+        Scores do not depend on segments.
+
+        A passage document is a function of its article alone, so the documents of an article that is in
+        both knowledge bases unchanged are the previous index's: only the new articles' are derived."""
         schema = _passage_schema(text_analyzer(self.analysis))
         try:
-            previous_passages = {d["passage_id"]: d for d in _passage_docs(previous_kb)}
-            passages = append_index(PASSAGES, "passage_id", _passage_docs(kb), previous, previous_passages, folder,
-                                    lambda ix: TermPoolWriter(ix, **writer_options()))
+            before = {a.id: a for a in previous_kb.articles}
+            kept = {a.id for a in kb.articles if (old := before.get(a.id)) is not None and (old is a or old == a)}
+            passages = None
+            if len(kept) == len(before):  # every previous article is still there, unchanged
+                passages = append_index(
+                    PASSAGES,
+                    _passage_docs(kb, {a.id for a in kb.articles if a.id not in kept}),
+                    previous,
+                    folder,
+                    lambda ix: TermPoolWriter(ix, **writer_options()),
+                )
             if passages is None:
-                passages = rewrite_index(schema, PASSAGES, "passage_id", _passage_docs(kb), previous,
-                                         previous_passages, folder)
+                same = {p.passage_id: p.passage_id for a in previous_kb.articles if a.id in kept for p in a.passages()}
+                passages = rewrite_index(
+                    schema, PASSAGES, "passage_id", _passage_docs(kb, copied=kept), previous, same, folder
+                )
+            # Deal ids are numbered across the corpus, so an unchanged deal may have a new id: a deal is
+            # copied from any previous one with the same document but for the id.
+            old_deals: dict[tuple, str] = {}
+            for doc in _deal_docs(previous_kb):
+                old_deals.setdefault(_content(doc, "deal_id"), doc["deal_id"])
+            deal_docs = list(_deal_docs(kb))
+            sources = {d["deal_id"]: old for d in deal_docs if (old := old_deals.get(_content(d, "deal_id")))}
             deals = rewrite_index(
-                _deal_schema(schema["text"].analyzer), DEALS, "deal_id", _deal_docs(kb), previous,
-                {d["deal_id"]: d for d in _deal_docs(previous_kb)}, folder,
+                _deal_schema(schema["text"].analyzer), DEALS, "deal_id", deal_docs, previous, sources, folder
             )
             _save_article_map(folder)
         finally:

@@ -21,6 +21,7 @@ from typing import Any
 from whoosh import index as windex
 from whoosh.fields import Schema
 
+from newscorpus.index.posting_pool import TermPoolWriter
 from newscorpus.index.whoosh_codec import writer_options
 
 Doc = dict[str, Any]
@@ -32,47 +33,39 @@ MAX_SEGMENTS = 8
 
 def append_index(
     indexname: str,
-    key: str,
-    docs: Iterable[Doc],
+    new_docs: Iterable[Doc],
     previous: Path,
-    previous_docs: Mapping[str, Doc],
     folder: Path,
     writer: Callable[[Any], Any],
 ) -> tuple[int, int] | None:
-    """Index `indexname` in `folder` as the one in `previous` plus the documents of `docs` it lacks, as a
-    new segment (`writer(index)` makes the writer). None, writing nothing, unless every document of
-    `previous_docs` is in `docs` unchanged and the previous index has fewer than `MAX_SEGMENTS` segments
-    (otherwise the caller rewrites it as one). Returns (kept, added)."""
-    new: list[Doc] = []
-    seen = 0
-    for doc in docs:
-        old = previous_docs.get(doc[key])
-        if old is None:
-            new.append(doc)
-        elif old != doc:
-            return None
-        else:
-            seen += 1
-    if seen != len(previous_docs):
-        return None
+    """Index `indexname` in `folder` as the one in `previous` plus `new_docs` as a new segment
+    (`writer(index)` makes the writer). The caller guarantees that every document of the previous index
+    is one of the new build, unchanged. None, writing nothing, when the previous index already has
+    `MAX_SEGMENTS` segments (the caller then rewrites it as one). Returns (kept, added)."""
     with windex.open_dir(str(previous), indexname=indexname).reader() as reader:
         if len(reader.leaf_readers()) >= MAX_SEGMENTS:
             return None
+        kept = reader.doc_count_all()
     for path in sorted(previous.iterdir()):
         if path.name.startswith(f"_{indexname}_") and path.suffix == ".toc":
             shutil.copyfile(path, folder / path.name)
         elif path.name.startswith(f"{indexname}_") and not path.name.endswith("_WRITELOCK"):
             _link(path, folder / path.name)  # a segment's files
-    if new:
-        w = writer(windex.open_dir(str(folder), indexname=indexname))
-        try:
-            for doc in new:
-                w.add_document(**doc)
-        except BaseException:
+    added = 0
+    w = None
+    try:
+        for doc in new_docs:
+            if w is None:
+                w = writer(windex.open_dir(str(folder), indexname=indexname))
+            w.add_document(**doc)
+            added += 1
+    except BaseException:
+        if w is not None:
             w.cancel()
-            raise
+        raise
+    if w is not None:
         w.commit()
-    return seen, len(new)
+    return kept, added
 
 
 def _link(source: Path, target: Path) -> None:
@@ -89,11 +82,12 @@ def rewrite_index(
     key: str,
     docs: Iterable[Doc],
     previous: Path,
-    previous_docs: Mapping[str, Doc],
+    sources: Mapping[str, str],
     folder: Path,
 ) -> tuple[int, int]:
     """Write `docs` (in this order) as index `indexname` into `folder`, exactly as `add_document` for
-    each would: documents equal to `previous_docs[doc[key]]` are copied from the index in `previous`.
+    each would: a document whose key is in `sources` is copied from the previous index's document with
+    key `sources[key]` (the caller guarantees they are equal but for the key, which is indexed anew).
 
     Returns (copied, analysed). The schema must store `key`, have no columns or vectors, and index with
     the same analysis as the previous index (the caller guarantees the same code built it)."""
@@ -104,18 +98,21 @@ def rewrite_index(
     with old.reader() as reader:
         old_docnum = {stored[key]: docnum for docnum, stored in reader.iter_docs()}
         target = windex.create_in(str(folder), schema, indexname=indexname)
-        writer = target.writer(**writer_options())
+        writer = TermPoolWriter(target, **writer_options())  # as a build writes: Whoosh's own pool is slow
         try:
-            docmap: dict[int, int] = {}
+            docmap: dict[int, list[int]] = {}  # previous document -> the new documents copied from it
             approx: dict[str, int] = {}
             for doc in docs:
-                old_doc = old_docnum.get(doc[key])
-                if old_doc is not None and previous_docs.get(doc[key]) == doc:
-                    docmap[old_doc] = writer.docnum
-                    _copy_per_doc(writer, schema, doc, reader, old_doc, approx)
-                else:
+                source = sources.get(doc[key])
+                if source is None:
                     writer.add_document(**doc)
-            exact = _copy_postings(writer, reader, docmap, schema)
+                    continue
+                old_doc = old_docnum.get(source)
+                if old_doc is None:
+                    raise ValueError(f"{source!r} is not in the previous {indexname} index")
+                docmap.setdefault(old_doc, []).append(writer.docnum)
+                _copy_per_doc(writer, schema, key, doc, reader, old_doc, approx)
+            exact = _copy_postings(writer, reader, docmap, schema, key)
             # The per-document lengths are one lossy byte each; the totals (BM25's average length) must be
             # the exact sums a fresh build adds up, which the copied postings give.
             lengths = writer.perdocwriter._fieldlengths
@@ -125,11 +122,13 @@ def rewrite_index(
             writer.cancel()
             raise
         writer.commit()
-    return len(docmap), writer.docnum - len(docmap)
+    copied = sum(len(new) for new in docmap.values())
+    return copied, writer.docnum - copied
 
 
-def _copy_per_doc(writer, schema: Schema, doc: Doc, reader, old_doc: int, approx: dict[str, int]) -> None:
-    """What `add_document` writes per document (stored values, length bytes), without analysing."""
+def _copy_per_doc(writer, schema: Schema, key: str, doc: Doc, reader, old_doc: int, approx: dict[str, int]) -> None:
+    """What `add_document` writes per document (stored values, length bytes, the key's postings), without
+    analysing its text."""
     pdw = writer.perdocwriter
     pdw.start_doc(writer.docnum)
     for name in sorted(n for n in doc if not n.startswith("_")):
@@ -137,6 +136,10 @@ def _copy_per_doc(writer, schema: Schema, doc: Doc, reader, old_doc: int, approx
         if value is None:
             continue
         field = schema[name]
+        if name == key and field.indexed:  # as add_document indexes it (an ID field: one term)
+            boost = writer._field_boost(doc, name, writer._doc_boost(doc))
+            for tbytes, _freq, weight, vbytes in field.index(value):
+                writer.pool.add((name, tbytes, writer.docnum, weight * boost, vbytes))
         length = (reader.doc_field_length(old_doc, name) or 0) if field.indexed and field.scorable else 0
         approx[name] = approx.get(name, 0) + length
         pdw.add_field(name, field, value if field.stored else None, length)
@@ -145,18 +148,20 @@ def _copy_per_doc(writer, schema: Schema, doc: Doc, reader, old_doc: int, approx
     writer._added = True
 
 
-def _copy_postings(writer, reader, docmap: dict[int, int], schema: Schema) -> dict[str, int]:
-    """Add the copied documents' postings under their new numbers; returns each scorable field's exact
-    total length over them (the sum of term frequencies, which is what a build adds up)."""
+def _copy_postings(writer, reader, docmap: dict[int, list[int]], schema: Schema, key: str) -> dict[str, int]:
+    """Add the copied documents' postings (but the key's, which `_copy_per_doc` adds) under their new
+    numbers; returns each scorable field's exact total length over them (the sum of term frequencies,
+    which is what a build adds up)."""
     add = writer.pool.add
-    every_doc = len(docmap) == reader.doc_count_all()
+    every_doc = len(docmap) == reader.doc_count_all() and all(len(new) == 1 for new in docmap.values())
     totals: dict[str, int] = {}
     for fieldname, btext in reader.all_terms():
+        if fieldname == key:
+            continue
         field = schema[fieldname]
         count_lengths = field.scorable and not every_doc
         for docnum, weight, value in _postings(reader.postings(fieldname, btext)):
-            new = docmap.get(docnum)
-            if new is not None:
+            for new in docmap.get(docnum, ()):
                 add((fieldname, btext, new, weight, value))
                 if count_lengths:
                     totals[fieldname] = totals.get(fieldname, 0) + field.format.decode_frequency(value)
