@@ -155,6 +155,10 @@ class Decompounder:
     loaded); it is loaded on the first split and can be released with `release()`.
     """
 
+    # The table, shared by every copy of the analyzer until released: Whoosh's writers use the schema they
+    # unpickle from the index, so one build holds two or three copies, and each loaded the table (~1.5 s).
+    _shared: dict | None = None
+
     def __init__(self) -> None:
         self._cache: dict[str, tuple[str, ...]] = {}
         self._splits: dict[str, tuple[str, ...]] = {}  # recursive splits, parts included
@@ -177,7 +181,9 @@ class Decompounder:
 
     def _split_uncached(self, word: str) -> Iterator[str]:
         if self._probs is None:
-            self._probs = ngram_probs()
+            if Decompounder._shared is None:
+                Decompounder._shared = ngram_probs()
+            self._probs = Decompounder._shared
         score, head, tail = best_split(word, self._probs)
         threshold = SPLIT_SCORE_LONG if len(word) >= LONG_WORD else SPLIT_SCORE
         if score < threshold or head.lower() == word.lower():
@@ -192,7 +198,7 @@ class Decompounder:
         import split_words.splitter as sw
 
         sw.ngram_probs = None
-        self._probs = None
+        self._probs = Decompounder._shared = None
         self._cache, self._splits = {}, {}
 
     def __getstate__(self) -> dict:
