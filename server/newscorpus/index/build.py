@@ -115,13 +115,7 @@ def _files_under(folder: Path) -> list[Path]:
 def corpus_fingerprint(settings: Settings) -> str:
     """Hash of everything a build reads: article files, annotations, and the code that turns them into
     an index. Same corpus and same code give the same fingerprint on any machine."""
-    h = hashlib.sha256(f"format={INDEX_FORMAT};version={__version__}".encode())
-    for path in _corpus_files(settings):
-        h.update(path.relative_to(settings.corpus_dir).as_posix().encode() + b"\0")
-        h.update(path.read_bytes() + b"\0")
-    for path in sorted(_PACKAGE_DIR.rglob("*.py")):
-        h.update(path.relative_to(_PACKAGE_DIR).as_posix().encode() + b"\0" + path.read_bytes())
-    return h.hexdigest()
+    return read_corpus(settings)[0]
 
 
 def code_digest() -> str:
@@ -142,17 +136,29 @@ def built_by_this_code(folder: Path) -> bool:
 
 def corpus_sources(settings: Settings) -> Sources:
     """`Sources` of the corpus as it is now (reads every file, like `corpus_fingerprint`)."""
-    code = code_digest()
-    annotations = hashlib.sha256()
+    return read_corpus(settings)[1]
+
+
+def read_corpus(settings: Settings) -> tuple[str, Sources]:
+    """`corpus_fingerprint` and `corpus_sources` from one read of every file (a build needs both)."""
+    header = f"format={INDEX_FORMAT};version={__version__}".encode()
+    fingerprint, code, annotations = hashlib.sha256(header), hashlib.sha256(header), hashlib.sha256()
     articles: dict[str, str] = {}
     for path in _corpus_files(settings):
         name = path.relative_to(settings.corpus_dir).as_posix()
         data = path.read_bytes()
+        fingerprint.update(name.encode() + b"\0")
+        fingerprint.update(data + b"\0")
         if path.is_relative_to(settings.articles_dir):
             articles[name] = hashlib.sha256(data).hexdigest()
         else:
             annotations.update(name.encode() + b"\0" + data + b"\0")
-    return Sources(code=code, annotations=annotations.hexdigest(), articles=articles)
+    for path in sorted(_PACKAGE_DIR.rglob("*.py")):
+        part = path.relative_to(_PACKAGE_DIR).as_posix().encode() + b"\0" + path.read_bytes()
+        fingerprint.update(part)
+        code.update(part)
+    sources = Sources(code=code.hexdigest(), annotations=annotations.hexdigest(), articles=articles)
+    return fingerprint.hexdigest(), sources
 
 
 def update_plan(folder: Path, sources: Sources) -> tuple[list[str], str]:
@@ -308,21 +314,23 @@ def build_index(
     progress: Progress = lambda _msg: None,
     engine: EngineBuilder | None = None,
     previous: Path | None = None,
+    corpus: tuple[str, Sources] | None = None,
 ) -> Path:
     """Build knowledge base and search index into a new folder and make it live. Returns the folder.
 
     With `previous` (an intact build of this corpus minus some new article files, by this code; see
     `update_plan`), reuse its per-article deals and analysed passages: same result, less work.
+    `corpus` is `read_corpus(settings)` when the caller has just read it (not read again).
     Any failure (bad corpus, disk full, no permission) raises BuildError and leaves the live build as it was.
     """
     engine = engine or WhooshBuilder()
-    fingerprint = corpus_fingerprint(settings)
     previous_kb: KnowledgeBase | None = None
     reuse: dict[str, ArticleDeals] | None = None
     try:
-        sources = corpus_sources(settings)
+        fingerprint, sources = corpus or read_corpus(settings)
         if previous is not None:
-            previous_kb = load_knowledge(previous)
+            # Its articles and deals; entities without their mentions, which the update finds anew.
+            previous_kb = load_knowledge(previous, mentions=False)
             reuse = _deals_by_article(previous)
             articles = _articles_since(settings, previous_kb)
         else:
@@ -461,17 +469,21 @@ def ensure_index(settings: Settings, *, progress: Progress = lambda _msg: None, 
 
 def _update(settings: Settings, folder: Path, progress: Progress) -> Path:
     """Incremental update from the live build when only article files were added, else a full rebuild."""
+    corpus: tuple[str, Sources] | None = None
     try:
-        added, reason = update_plan(folder, corpus_sources(settings))
+        corpus = read_corpus(settings)
+        added, reason = update_plan(folder, corpus[1])
     except OSError as exc:
         added, reason = [], f"cannot read the corpus ({exc.strerror or exc})"
     if not added:
         progress(f"corpus changed since the last build ({reason}): rebuilding the index")
-        return build_index(settings, progress=progress)
-    progress(f"{len(added)} new article file(s) since the last build and nothing else changed: "
-             "updating the index incrementally")
+        return build_index(settings, progress=progress, corpus=corpus)
+    progress(
+        f"{len(added)} new article file(s) since the last build and nothing else changed: "
+        "updating the index incrementally"
+    )
     try:
-        return build_index(settings, progress=progress, previous=folder)
+        return build_index(settings, progress=progress, previous=folder, corpus=corpus)
     except BuildError:
         raise
     except Exception as exc:  # the update path failed where a full build may not: never leave the corpus unindexed
@@ -504,10 +516,11 @@ def open_knowledge(folder: Path) -> KnowledgeStore:
     return KnowledgeStore(folder / KNOWLEDGE)
 
 
-def load_knowledge(folder: Path) -> KnowledgeBase:
-    """The build's whole knowledge base in memory (an incremental update reads it; so do tests)."""
+def load_knowledge(folder: Path, *, mentions: bool = True) -> KnowledgeBase:
+    """The build's whole knowledge base in memory (an incremental update reads it, without the entities'
+    mentions; so do tests)."""
     store = open_knowledge(folder)
     try:
-        return store.knowledge_base()
+        return store.knowledge_base(mentions=mentions)
     finally:
         store.close()

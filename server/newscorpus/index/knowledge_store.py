@@ -542,20 +542,24 @@ class KnowledgeStore:
 
     # -- the whole knowledge base ----------------------------------------------------------------
 
-    def knowledge_base(self) -> KnowledgeBase:
-        """Every record, as the build had it (for an incremental update and for tests)."""
+    def knowledge_base(self, *, mentions: bool = True) -> KnowledgeBase:
+        """Every record, as the build had it (for an incremental update and for tests); without `mentions`,
+        entities have none (most of the time at scale goes into making the mentions' records)."""
         rows = self._con().execute("SELECT body, record FROM articles ORDER BY seq")
         articles = [_article(body, record) for body, record in rows]
         ids = [a.id for a in articles]
-        mentions: list[list[Mention]] = [[] for _ in self._entity_ids]
-        for entity, article, passage, surface in self._con().execute(
+        found: list[list[Mention]] = [[] for _ in self._entity_ids]
+        rows = self._con().execute(
             "SELECT entity, article, passage, surface FROM mentions ORDER BY entity, seq"
-        ):
+            if mentions
+            else "SELECT entity, article, passage, surface FROM mentions LIMIT 0"
+        )
+        for entity, article, passage, surface in rows:
             aid = ids[article]
-            mentions[entity].append(Mention(passage_id=f"{aid}#{passage}", article_id=aid, surface=surface))
+            found[entity].append(Mention(passage_id=f"{aid}#{passage}", article_id=aid, surface=surface))
         entities = [
             self.entities[eid].entity.model_copy(update={"mentions": ms})
-            for eid, ms in zip(self._entity_ids, mentions, strict=True)
+            for eid, ms in zip(self._entity_ids, found, strict=True)
         ]
         deals = [Deal.model_validate_json(r) for (r,) in self._rows("SELECT record FROM deals ORDER BY seq")]
         return KnowledgeBase(fingerprint=self.fingerprint, articles=articles, entities=entities, deals=deals)
