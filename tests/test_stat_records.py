@@ -14,7 +14,10 @@ from newscorpus.index.build import (
     FINGERPRINT_RECORD,
     VERIFIED_RECORD,
     _files_under,
+    built_by_this_code,
+    code_digest,
     corpus_fingerprint,
+    corpus_sources,
     current_fingerprint,
     damage,
     ensure_index,
@@ -86,3 +89,11 @@ def test_corpus_files_are_listed_as_rglob_sorted_lists_them(tmp_path: Path) -> N
     expected = sorted(p for p in tmp_path.rglob("*") if p.is_file() and not p.name.startswith("."))
     assert _files_under(tmp_path) == expected
     assert [p.relative_to(tmp_path).as_posix() for p in expected][:3] == [".hidden-dir/h", "a/f", "a/x.y/g"]
+
+
+def test_code_digest_is_the_code_hash_builds_record(settings: Settings) -> None:
+    """A starting server compares `code_digest()` with the live build's sources.json (`built_by_this_code`);
+    it must be the hash `corpus_sources` records, and a build records it."""
+    folder = ensure_index(settings)
+    assert code_digest() == corpus_sources(settings).code
+    assert built_by_this_code(folder)
