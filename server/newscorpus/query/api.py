@@ -77,8 +77,8 @@ def _char_counts(text: str) -> tuple[tuple[str, int], ...]:
 
 def _similar(a: str, b: str) -> bool:
     """difflib ratio ≥ 0.8. Its cheap upper bounds (real_quick_ratio: the lengths; quick_ratio: the shared
-    characters) are worked out first, the same figures without building a SequenceMatcher per pair, and
-    reject most pairs (list_entities tries every name and name word of every entity)."""
+    characters) are worked out first, the same figures without building a SequenceMatcher per pair
+    (`NameIndex` has already applied both to all names at once; this checks the pairs they let through)."""
     length = len(a) + len(b)
     if ratio_of(min(len(a), len(b)), length) < 0.8:
         return False
