@@ -12,7 +12,7 @@ from newscorpus.extract.deals import extract_deals
 from newscorpus.extract.entities import find_entities
 from newscorpus.extract.pipeline import build_knowledge
 from newscorpus.ingest.store import load_articles
-from newscorpus.models import Article, Deal, Entity
+from newscorpus.models import Article, Deal, Entity, Mention
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "corpus"
@@ -220,6 +220,20 @@ def test_build_is_deterministic(articles, knowledge):
     again = build_knowledge(articles, ANNOTATIONS)
     assert [e.model_dump() for e in again[0]] == [e.model_dump() for e in knowledge[0]]
     assert [d.model_dump() for d in again[1]] == [d.model_dump() for d in knowledge[1]]
+
+
+def test_mentions_are_valid_records_once_per_surface_and_passage(knowledge):
+    """Mentions are made without validation (memory); they must still be what validation gives, and an
+    entity named twice alike in one passage is mentioned once."""
+    mentions = [m for e in knowledge[0] for m in e.mentions]
+    assert mentions
+    for m in mentions:
+        assert Mention.model_validate(m.model_dump()) == m
+        assert m.model_fields_set == set(Mention.model_fields)
+        assert m.passage_id.startswith(f"{m.article_id}#")
+    for e in knowledge[0]:
+        keys = [(m.passage_id, m.surface) for m in e.mentions]
+        assert len(keys) == len(set(keys)), e.entity_id
 
 
 # ---------------------------------------------------------------- annotations cannot drift

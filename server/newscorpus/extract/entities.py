@@ -17,7 +17,7 @@ from newscorpus.extract.textutil import fold_safe, matches_near, occurrences, sl
 from newscorpus.models import Article, Entity, EntityType, Mention, Passage
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Span:
     """One entity mention inside one passage, with character offsets (used by deal extraction)."""
 
@@ -436,11 +436,15 @@ def _unique_ids(names: Iterable[tuple[str, str | None]]) -> list[str]:
     return ids
 
 
+# Every mention sets all its fields: one shared set instead of one per mention (pydantic keeps the set it is
+# given; a validated `Mention` takes ~510 bytes, this one ~280, and a large corpus has millions of them).
+_MENTION_FIELDS = set(Mention.model_fields)
+
+
 def find_entities(articles: list[Article], gazetteer: Gazetteer) -> EntityResult:
     """Entities with their mentions, plus per-passage spans for the deal extractor. Deterministic."""
     by_article = [a.passages() for a in articles]
     passages: list[Passage] = [p for aps in by_article for p in aps]
-    words = {p.passage_id: _Words(p.text) for p in passages}
 
     gaz_ids = _unique_ids((e.name, e.id) for e in gazetteer.entities)
     known = {label.casefold() for e in gazetteer.entities for label in (e.name, *e.aliases)}
@@ -449,7 +453,8 @@ def find_entities(articles: list[Article], gazetteer: Gazetteer) -> EntityResult
         for eid, e in zip(gaz_ids, gazetteer.entities, strict=True)
         for label in dict.fromkeys((e.name, *e.aliases))
     ])
-    gaz_spans = {p.passage_id: _choose(gaz_labels.find(words[p.passage_id]), []) for p in passages}
+    # A passage's words take ~5 KB: made again for the second pass rather than kept for the whole corpus.
+    gaz_spans = {p.passage_id: _choose(gaz_labels.find(_Words(p.text)), []) for p in passages}
 
     # Rule candidates that no gazetteer name covers become new entities, keyed by their casefolded name.
     rule_names: dict[str, tuple[str, EntityType]] = {}
@@ -481,6 +486,7 @@ def find_entities(articles: list[Article], gazetteer: Gazetteer) -> EntityResult
 
     spans: dict[str, list[Span]] = {}
     for aps in by_article:
+        words = {p.passage_id: _Words(p.text) for p in aps}
         first = {
             p.passage_id: _choose(
                 rule_labels.find(words[p.passage_id]), [(s.start, s.end) for s in gaz_spans[p.passage_id]]
@@ -501,13 +507,15 @@ def find_entities(articles: list[Article], gazetteer: Gazetteer) -> EntityResult
 
     article_of = {p.passage_id: p.article_id for p in passages}
     mentions: dict[str, list[Mention]] = {}
-    seen: set[tuple[str, str, str]] = set()
     for p in passages:
+        seen: set[tuple[str, str]] = set()  # (entity, surface) within this passage
         for s in spans[p.passage_id]:
             lst = mentions.setdefault(s.entity_id, [])
-            if (s.entity_id, p.passage_id, s.surface) not in seen:
-                seen.add((s.entity_id, p.passage_id, s.surface))
-                lst.append(Mention(passage_id=p.passage_id, article_id=article_of[p.passage_id], surface=s.surface))
+            if (s.entity_id, s.surface) not in seen:
+                seen.add((s.entity_id, s.surface))
+                lst.append(Mention.model_construct(
+                    _MENTION_FIELDS, passage_id=p.passage_id, article_id=article_of[p.passage_id], surface=s.surface
+                ))
 
     entities = [
         Entity(
