@@ -99,6 +99,17 @@ def test_a_store_of_another_format_is_refused(kb: KnowledgeBase, tmp_path: Path)
         KnowledgeStore(tmp_path / "absent.sqlite")
 
 
+def test_a_mention_outside_its_article_is_refused(kb: KnowledgeBase, tmp_path: Path) -> None:
+    """Mention rows are streamed into SQLite: a bad one still stops the write with the entity named."""
+    entity = next(e for e in kb.entities if e.mentions)
+    other = next(a.id for a in kb.articles if a.id != entity.mentions[0].article_id)
+    bad = entity.mentions[0].model_copy(update={"passage_id": f"{other}#p1"})
+    broken = entity.model_copy(update={"mentions": [*entity.mentions, bad]})
+    changed = kb.model_copy(update={"entities": [broken if e is entity else e for e in kb.entities]})
+    with pytest.raises(ValueError, match=f"mention of {entity.entity_id} in {other}#p1 is not in article"):
+        write_store(changed, tmp_path / KNOWLEDGE)
+
+
 def test_a_failed_write_is_an_os_error(kb: KnowledgeBase, tmp_path: Path) -> None:
     (tmp_path / KNOWLEDGE).mkdir()
     with pytest.raises(OSError, match=KNOWLEDGE):

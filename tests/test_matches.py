@@ -4,9 +4,11 @@ rounded score, also where rounding decides ties; the article map equals the stor
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from newscorpus.index import fast_scoring
 from newscorpus.index.article_map import article_map, load, save
 from newscorpus.index.fast_scoring import DocScores
 from newscorpus.index.matches import TITLE_ONLY_WEIGHT, TITLE_WEIGHT, Matches
@@ -50,7 +52,9 @@ def test_page_equals_the_exactly_rounded_ranking(
     assert matches.page(np.array(of_doc, np.int32), 7, offset, limit) == expected
 
 
-def test_combine_is_the_passage_ranking_formula() -> None:
+@pytest.mark.parametrize("sparse_ratio", [0, 10**9], ids=["dense", "sparse"])
+def test_combine_is_the_passage_ranking_formula(sparse_ratio: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(fast_scoring, "SPARSE_RATIO", sparse_ratio)
     text = DocScores(np.array([1, 2, 5]), np.array([2.0, 0.0, 1.25]))
     title = DocScores(np.array([2, 3, 5]), np.array([4.0, 3.0, 2.0]))
     matches = Matches.combine(text, title)

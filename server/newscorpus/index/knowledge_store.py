@@ -144,14 +144,13 @@ def _write(kb: KnowledgeBase, path: Path) -> None:
             con.execute(f"PRAGMA {pragma}")
         con.execute("BEGIN")
         _script(con, _SCHEMA)
-        body_passages = teasers = 0
-        rows = []
-        for n, a in enumerate(kb.articles):
-            body_passages += len(passage_texts(a.body))
-            teasers += len(a.teasers)
-            rows.append((n, a.id, a.publisher, a.published, period_end(a.published),
-                         a.model_dump_json(exclude={"body"}), a.body))
-        con.executemany("INSERT INTO articles VALUES (?,?,?,?,?,?,?)", rows)
+        body_passages = sum(len(passage_texts(a.body)) for a in kb.articles)
+        teasers = sum(len(a.teasers) for a in kb.articles)
+        # Rows are generated as SQLite takes them: as lists they held a second copy of the corpus.
+        con.executemany("INSERT INTO articles VALUES (?,?,?,?,?,?,?)", (
+            (n, a.id, a.publisher, a.published, period_end(a.published), a.model_dump_json(exclude={"body"}), a.body)
+            for n, a in enumerate(kb.articles)
+        ))
         con.executemany("INSERT INTO entities VALUES (?,?,?,?,?,?)", (
             (n, e.entity_id, len(e.mentions), len({m.article_id for m in e.mentions}), related,
              e.model_dump_json(exclude={"mentions"}))
@@ -219,17 +218,15 @@ def _script(con: sqlite3.Connection, script: str) -> None:
             con.execute(statement)
 
 
-def _mention_rows(kb: KnowledgeBase, article_seq: dict[str, int]) -> list[tuple]:
+def _mention_rows(kb: KnowledgeBase, article_seq: dict[str, int]) -> Iterator[tuple]:
     """(entity, order, article, passage suffix, surface); a mention's passage must be of its article (the
     store keeps the passage id as the suffix only)."""
-    rows = []
     for n, e in enumerate(kb.entities):
         for i, m in enumerate(e.mentions):
             aid, pid = m.article_id, m.passage_id
             if pid[len(aid) : len(aid) + 1] != "#" or not pid.startswith(aid) or aid not in article_seq:
                 raise ValueError(f"mention of {e.entity_id} in {pid} is not in article {aid}")
-            rows.append((n, i, article_seq[aid], pid[len(aid) + 1 :], m.surface))
-    return rows
+            yield n, i, article_seq[aid], pid[len(aid) + 1 :], m.surface
 
 
 @dataclass(frozen=True)

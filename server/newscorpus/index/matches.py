@@ -14,6 +14,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from newscorpus.index import fast_scoring
 from newscorpus.index.fast_scoring import DocScores
 
 # With passage ranking, a title match lifts the article but does not pick its passages: a passage that
@@ -44,15 +45,23 @@ class Matches(NamedTuple):
         """Passage ranking: a passage's own text decides, its article's title adds to it; a passage
         matching only through the title ranks after every passage whose text matches."""
         span = max(int(text.ids[-1]) + 1 if len(text.ids) else 0, int(title.ids[-1]) + 1 if len(title.ids) else 0)
-        t = np.zeros(span)
-        t[text.ids] = text.scores
-        ti = np.zeros(span)
-        ti[title.ids] = title.scores
-        found = np.zeros(span, bool)
-        found[text.ids] = True
-        found[title.ids] = True
-        ids = np.flatnonzero(found)
-        t, ti = t[ids], ti[ids]
+        if (len(text.ids) + len(title.ids)) * fast_scoring.SPARSE_RATIO < span:
+            # few matches for the index: merge the sorted ids instead of arrays over every document
+            ids = np.union1d(text.ids, title.ids)
+            t = np.zeros(len(ids))
+            t[np.searchsorted(ids, text.ids)] = text.scores
+            ti = np.zeros(len(ids))
+            ti[np.searchsorted(ids, title.ids)] = title.scores
+        else:
+            t = np.zeros(span)
+            t[text.ids] = text.scores
+            ti = np.zeros(span)
+            ti[title.ids] = title.scores
+            found = np.zeros(span, bool)
+            found[text.ids] = True
+            found[title.ids] = True
+            ids = np.flatnonzero(found)
+            t, ti = t[ids], ti[ids]
         return cls(ids, np.where(t > 0, t + TITLE_WEIGHT * ti, TITLE_ONLY_WEIGHT * ti))
 
     def where(self, keep: np.ndarray) -> Matches:
