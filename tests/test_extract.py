@@ -9,7 +9,7 @@ import pytest
 
 from newscorpus.extract.annotations import AnnotationError, load_gazetteer
 from newscorpus.extract.deals import extract_deals
-from newscorpus.extract.entities import find_entities
+from newscorpus.extract.entities import find_entities, rule_candidates
 from newscorpus.extract.pipeline import build_knowledge
 from newscorpus.ingest.store import load_articles
 from newscorpus.models import Article, Deal, Entity, Mention
@@ -234,6 +234,22 @@ def test_mentions_are_valid_records_once_per_surface_and_passage(knowledge):
     for e in knowledge[0]:
         keys = [(m.passage_id, m.surface) for m in e.mentions]
         assert len(keys) == len(set(keys)), e.entity_id
+
+
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        ("Der Finanzinvestor Blackstone kauft zu.", {"Blackstone"}),
+        ("Warum der Finanzinvestor\nBlackstone zukauft", set()),
+        ("Ein Blick auf den Investor\nWarum das zählt: Strom ist knapp.", set()),
+        ("Die AWS-Chefin\nMaria Muster sagt", set()),
+        ("AWS-Chef Matt Garman und\nAndy Jassy", {"Matt Garman"}),
+        ("Die Müller Bau\nAG baut", set()),
+    ],
+)
+def test_rule_names_do_not_reach_across_a_line_break(text: str, names: set[str]) -> None:
+    """A heading or list lead-in ending in a descriptor or role names nothing on the next line."""
+    assert {name for _s, _e, name, _t in rule_candidates(text)} == names
 
 
 # ---------------------------------------------------------------- annotations cannot drift

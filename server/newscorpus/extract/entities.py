@@ -236,12 +236,16 @@ _STOP = {
 }
 _NOUNISH = re.compile(r"(?:ung|heit|keit|schaft|tion|ität|ismus|nis|ungen|ten|zeit)$")
 
+# Rule patterns never reach across a line break: a heading or list lead-in ending in `Investor` or
+# `Reporter` does not name the first word of the next line.
+_SP = r"[^\S\n]+"
+_SP0 = r"[^\S\n]*"
 _CAP = r"[A-ZÄÖÜ][\wÄÖÜäöüß&'’-]*\w|[A-ZÄÖÜ]"
 _LEGAL = (
     r"AG|GmbH(?:\s*&\s*Co\.\s*KG)?|SE|KGaA|Inc\.|Inc|Corp\.|Corp|Corporation|Ltd\.|Ltd|LLC|plc|PLC|"
     r"Holdings|Holding|Group|N\.V\.|S\.A\."
 )
-_LEGAL_RE = re.compile(rf"((?:(?:{_CAP})\s+){{0,3}}(?:{_CAP}))\s+({_LEGAL})(?![\w])")
+_LEGAL_RE = re.compile(rf"((?:(?:{_CAP}){_SP}){{0,3}}(?:{_CAP})){_SP}({_LEGAL})(?![\w])")
 _COMPOUND_ORG_RE = re.compile(r"(?<![\w-])([A-ZÄÖÜ][\wäöüß&]+)-(Gruppe|Konzern|Holding|Group)(?![\w-])")
 
 _DESCRIPTOR = (
@@ -251,15 +255,15 @@ _DESCRIPTOR = (
     r"startup|start-up|company|firm|chipmaker|carmaker|automaker|rival|investor|fund|lender|maker|provider|"
     r"operator|developer|supplier|insurer|manufacturer|retailer|giant|unicorn)s?"
 )
-_NAME_AFTER = rf"((?:{_CAP})(?:\s+(?:{_CAP})){{0,2}})"
+_NAME_AFTER = rf"((?:{_CAP})(?:{_SP}(?:{_CAP})){{0,2}})"
 _DESCRIPTOR_WORD = re.compile(_DESCRIPTOR)
-_DESCRIPTOR_RE = re.compile(rf"(?<![\w-]){_DESCRIPTOR}\s+{_NAME_AFTER}")
+_DESCRIPTOR_RE = re.compile(rf"(?<![\w-]){_DESCRIPTOR}{_SP}{_NAME_AFTER}")
 
 _PARTICLE = r"(?:de|da|dos|von|van|der|den|del|di|du|le|al|bin|ibn|zu)"
 _GIVEN = r"[A-ZÄÖÜ][a-zäöüßéèáíóúñ]+(?:-[A-ZÄÖÜ][a-zäöüßéèáíóúñ]+)?"
-_PERSON = rf"({_GIVEN}(?:\s+(?:{_PARTICLE}\s+)*[A-ZÄÖÜ][\wäöüß'’-]*[a-zäöüß]){{1,3}})"
+_PERSON = rf"({_GIVEN}(?:{_SP}(?:{_PARTICLE}{_SP})*[A-ZÄÖÜ][\wäöüß'’-]*[a-zäöüß]){{1,3}})"
 _ROLE = (
-    r"(?:CEO|COO|CFO|CTO|CIO|Chief\s+[A-Z]\w+(?:\s+Officer)?|[\w-]*(?:[Cc]hef|[Cc]hefin|[Gg]ründer|[Gg]ründerin|"
+    r"(?:CEO|COO|CFO|CTO|CIO|Chief[^\S\n]+[A-Z]\w+(?:[^\S\n]+Officer)?|[\w-]*(?:[Cc]hef|[Cc]hefin|[Gg]ründer|[Gg]ründerin|"
     r"[Rr]eporter|[Rr]eporterin|[Rr]eporterinnen|[Jj]ournalist|[Jj]ournalistin|[Kk]orrespondent|"
     r"[Kk]orrespondentin|[Kk]orrespondenten|[Aa]nalyst|[Aa]nalystin|[Kk]ollege|[Kk]ollegen|[Kk]ollegin|"
     r"[Ss]precher|[Ss]precherin|[Vv]orsitzende|[Vv]orsitzender|[Mm]anagerin|[Dd]irektor|[Dd]irektorin|"
@@ -267,20 +271,20 @@ _ROLE = (
     r"Geschäftsführerin|founder|co-founder|cofounder|chief executive|chairman|chairwoman|president|"
     r"spokesperson|spokesman|spokeswoman|analyst)"
 )
-_ROLE_BEFORE_RE = re.compile(rf"(?<![\w]){_ROLE}\s+{_PERSON}")
-_AUTHOR_RE = re.compile(rf"(?:Autor|Autorin|Author|Von|By):\s*{_PERSON}")
-_ROLE_AFTER_RE = re.compile(rf"{_PERSON},\s+(?:der|die|the|a|an|ein|eine)?\s*(?:\w+\s+)?{_ROLE}(?![\w])")
-_ALS_ROLE_RE = re.compile(rf"{_PERSON}\s+\w+\s+(?:als|as)\s+{_ROLE}(?![\w])")
-_AND_PERSON = re.compile(rf"\s+(?:und|and|sowie)\s+{_PERSON}")
+_ROLE_BEFORE_RE = re.compile(rf"(?<![\w]){_ROLE}{_SP}{_PERSON}")
+_AUTHOR_RE = re.compile(rf"(?:Autor|Autorin|Author|Von|By):{_SP0}{_PERSON}")
+_ROLE_AFTER_RE = re.compile(rf"{_PERSON},{_SP}(?:der|die|the|a|an|ein|eine)?{_SP0}(?:\w+{_SP})?{_ROLE}(?![\w])")
+_ALS_ROLE_RE = re.compile(rf"{_PERSON}{_SP}\w+{_SP}(?:als|as){_SP}{_ROLE}(?![\w])")
+_AND_PERSON = re.compile(rf"{_SP}(?:und|and|sowie){_SP}{_PERSON}")
 
 _PLACE_RE = re.compile(
-    rf"(?:mit Sitz in|Sitz in|headquartered in|based in|im\s+[a-zäöü-]+(?:ischen|schen))\s+({_CAP})"
+    rf"(?:mit Sitz in|Sitz in|headquartered in|based in|im{_SP}[a-zäöü-]+(?:ischen|schen)){_SP}({_CAP})"
 )
 _BASED_RE = re.compile(rf"(?<![\w-])({_CAP})-based(?![\w])")
 
 
 _GENITIVE_END = re.compile(r"(?:'s|’s|s')$")
-_LEGAL_AFTER_RE = re.compile(rf"\s+(?:{_LEGAL})(?![\w])")
+_LEGAL_AFTER_RE = re.compile(rf"{_SP}(?:{_LEGAL})(?![\w])")
 _PARTICLE_RE = re.compile(_PARTICLE)
 
 
