@@ -92,7 +92,7 @@ def load_material(corpus_dir: Path, seed: int = SEED) -> Material:
     labels = sorted({label for e in gazetteer for label in (e.name, *e.aliases)}, key=len, reverse=True)
     pattern = re.compile(r"\b(?:" + "|".join(re.escape(n) for n in labels) + r")\b")
     name_words = {w for label in labels for w in re.findall(r"\w+", label)} | KEEP
-    nouns = sorted({m for s in sentences + headings for m in _NOUN.findall(s)} - name_words)
+    nouns = sorted({m.group(0) for s in sentences + headings for m in _NOUN.finditer(s) if m.start()} - name_words)
     material = Material(sentences, headings, lead_ins, items, nouns, by_type, pattern)
     material.entity_types = {label: e.type for e in gazetteer for label in (e.name, *e.aliases)}
     material.name_words = name_words
@@ -120,7 +120,10 @@ def _vary(text: str, m: Material, rng: random.Random, cast: Cast) -> str:
     """Swap entities for the article's cast (same type), amounts and years for new ones, some nouns."""
 
     def noun(match: re.Match[str]) -> str:
-        if match.group(0) in m.name_words:
+        # A sentence's first word is capitalised for its place (`Durch`, `Warum`, `Lesen Sie`): swapping it
+        # for a noun made pairs like `Konzern Infrastruktur` or `…unternehmen Sie`, which the entity rules
+        # rightly read as "the company Infrastruktur" and real news does not have.
+        if match.group(0) in m.name_words or match.start() == 0:
             return match.group(0)
         roll = rng.random()
         if roll < 0.12:
