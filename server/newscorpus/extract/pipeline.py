@@ -32,6 +32,12 @@ class ArticleDeals(BaseModel):
     deals: list[Deal]
 
 
+class DealsByArticle(BaseModel):
+    """`deals-by-article.json` of a build: what the next incremental update reuses."""
+
+    articles: dict[str, ArticleDeals]
+
+
 @dataclass
 class Knowledge:
     entities: list[Entity]

@@ -26,19 +26,20 @@ import shutil
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from pydantic import BaseModel, Field
 
 from newscorpus import __version__
 from newscorpus.config import Settings, pause_point
-from newscorpus.extract.pipeline import ArticleDeals, extract_knowledge
 from newscorpus.index.engine import EngineBuilder, Progress
 from newscorpus.index.knowledge_store import KnowledgeStore, write_store
 from newscorpus.index.stat_record import recall, remember, stat_signature
 from newscorpus.index.whoosh_engine import WhooshBuilder
-from newscorpus.ingest.store import load_articles, read_article
 from newscorpus.models import Article, KnowledgeBase
+
+if TYPE_CHECKING:
+    from newscorpus.extract.pipeline import ArticleDeals
 
 log = logging.getLogger(__name__)
 
@@ -75,10 +76,6 @@ class Sources(BaseModel):
     code: str
     annotations: str
     articles: dict[str, str]
-
-
-class DealsByArticle(BaseModel):
-    articles: dict[str, ArticleDeals]
 
 
 class BuildError(RuntimeError):
@@ -323,6 +320,10 @@ def build_index(
     `corpus` is `read_corpus(settings)` when the caller has just read it (not read again).
     Any failure (bad corpus, disk full, no permission) raises BuildError and leaves the live build as it was.
     """
+    # Imported here: a server starting on an intact build never extracts (see `test_cold_start`).
+    from newscorpus.extract.pipeline import DealsByArticle, extract_knowledge
+    from newscorpus.ingest.store import load_articles
+
     engine = engine or WhooshBuilder()
     previous_kb: KnowledgeBase | None = None
     reuse: dict[str, ArticleDeals] | None = None
@@ -398,6 +399,8 @@ def build_index(
 def _articles_since(settings: Settings, previous_kb: KnowledgeBase) -> list[Article]:
     """What `load_articles` returns, reading only the article files the previous build did not have (its
     files are unchanged, checked by `update_plan`, so its articles are theirs)."""
+    from newscorpus.ingest.store import load_articles, read_article
+
     known = {a.id for a in previous_kb.articles}
     paths = sorted(settings.articles_dir.glob("*.md")) if settings.articles_dir.is_dir() else []
     new = [read_article(p) for p in paths if p.stem not in known]
@@ -408,6 +411,8 @@ def _articles_since(settings: Settings, previous_kb: KnowledgeBase) -> list[Arti
 
 def _deals_by_article(folder: Path) -> dict[str, ArticleDeals] | None:
     """The previous build's per-article deals; None (extract all again) when unreadable."""
+    from newscorpus.extract.pipeline import DealsByArticle
+
     try:
         return DealsByArticle.model_validate_json((folder / DEALS_BY_ARTICLE).read_text(encoding="utf-8")).articles
     except (OSError, ValueError):
