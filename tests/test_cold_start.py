@@ -68,3 +68,7 @@ def test_serving_a_built_index_imports_no_extraction(report: dict) -> None:
     assert "newscorpus.query.api" in report["modules"]  # the check ran after the query stack loaded
     assert [m for m in BUILD_ONLY_MODULES if m in report["modules"]] == []
 
+
+def test_name_tables_are_built_at_first_use(report: dict) -> None:
+    assert report["tables_after_search"] == []
+    assert report["tables_after_list_entities"] == ["_names"]

@@ -11,7 +11,7 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator, Mapping
 from difflib import SequenceMatcher
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Any, Literal
 
 from newscorpus.config import Settings
@@ -146,14 +146,29 @@ class CorpusQuery:
             store.entity, lambda: iter(self._info), lambda: len(self._info), self._info.__contains__
         )
         self.deals: Mapping[str, Deal] = _Records(store.deal, store.deal_ids, lambda: store.deal_count, store.has_deal)
-        # Folded names per entity, looked up by list_entities' name matching and by name resolution.
-        folded_names: dict[str, tuple[str, ...]] = {}
-        self._entity_keys: dict[str, list[str]] = defaultdict(list)
-        for e in entities:
-            names = folded_names[e.entity_id] = tuple(fold(name) for name in (e.name, *e.aliases))
-            for key in {fold(e.entity_id.replace("-", " ")), *names}:
-                self._entity_keys[key].append(e.entity_id)
-        self._names = NameIndex(folded_names, _similar)
+
+    @cached_property
+    def _entity_keys(self) -> dict[str, list[str]]:
+        """Entity ids by folded id, name and alias, for name resolution. Built at first use, not at open: a
+        search without an entity filter never needs it (cold start). Two threads may both build it; same result."""
+        keys: dict[str, list[str]] = defaultdict(list)
+        for eid, names in self._folded_names.items():
+            for key in {fold(eid.replace("-", " ")), *names}:
+                keys[key].append(eid)
+        return keys
+
+    @cached_property
+    def _names(self) -> NameIndex:
+        """list_entities' name index, built at its first use (see `_entity_keys`)."""
+        return NameIndex(self._folded_names, _similar)
+
+    @cached_property
+    def _folded_names(self) -> dict[str, tuple[str, ...]]:
+        """Each entity's folded name and aliases."""
+        return {
+            e.entity_id: tuple(fold(name) for name in (e.name, *e.aliases))
+            for e in (info.entity for info in self._info.values())
+        }
 
     @classmethod
     def open(
