@@ -72,3 +72,29 @@ def test_serving_a_built_index_imports_no_extraction(report: dict) -> None:
 def test_name_tables_are_built_at_first_use(report: dict) -> None:
     assert report["tables_after_search"] == []
     assert report["tables_after_list_entities"] == ["_names"]
+
+
+# What the server's background corpus check (`index/refresh.py`, a child process) loads on an unchanged corpus.
+REFRESH = """
+import json, sys
+from newscorpus.index import refresh
+code = refresh.main(sys.argv[1:])
+loaded = sorted(m for m in sys.modules if m.startswith(("newscorpus.", "numpy", "whoosh")))
+print(json.dumps({"code": code, "modules": loaded}))
+"""
+
+
+def test_corpus_check_of_an_unchanged_corpus_loads_neither_extraction_nor_search(
+    corpus_query: CorpusQuery, corpus_settings: Settings
+) -> None:
+    """It runs beside the starting server on a 2-core machine: the less it loads, the less it competes."""
+    done = subprocess.run(
+        [sys.executable, "-c", REFRESH, str(corpus_settings.corpus_dir), str(corpus_settings.index_dir)],
+        capture_output=True, text=True, timeout=180, env=os.environ.copy(), check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout.strip().splitlines()[-1])
+    assert report["code"] == 0
+    assert "newscorpus.index.build" in report["modules"]
+    loaded = [m for m in report["modules"] if m.startswith(("numpy", "whoosh", *BUILD_ONLY_MODULES))]
+    assert loaded == []

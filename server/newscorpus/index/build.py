@@ -35,7 +35,6 @@ from newscorpus.config import Settings, pause_point
 from newscorpus.index.engine import EngineBuilder, Progress
 from newscorpus.index.knowledge_store import KnowledgeStore, write_store
 from newscorpus.index.stat_record import recall, remember, stat_signature
-from newscorpus.index.whoosh_engine import WhooshBuilder
 from newscorpus.models import Article, KnowledgeBase
 
 if TYPE_CHECKING:
@@ -320,8 +319,10 @@ def build_index(
     `corpus` is `read_corpus(settings)` when the caller has just read it (not read again).
     Any failure (bad corpus, disk full, no permission) raises BuildError and leaves the live build as it was.
     """
-    # Imported here: a server starting on an intact build never extracts (see `test_cold_start`).
+    # Imported here: a server starting on an intact build never extracts, and its corpus check
+    # (`index/refresh.py`) neither extracts nor searches (see `test_cold_start`).
     from newscorpus.extract.pipeline import DealsByArticle, extract_knowledge
+    from newscorpus.index.whoosh_engine import WhooshBuilder
     from newscorpus.ingest.store import load_articles
 
     engine = engine or WhooshBuilder()
