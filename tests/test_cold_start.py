@@ -11,11 +11,14 @@ import json
 import os
 import subprocess
 import sys
+from typing import TYPE_CHECKING
 
 import pytest
 
 from newscorpus.config import Settings
-from newscorpus.query.api import CorpusQuery
+
+if TYPE_CHECKING:
+    from newscorpus.query.api import CorpusQuery
 
 BUILD_ONLY_MODULES = (
     "newscorpus.extract.pipeline",
