@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from newscorpus.extract.annotations import AnnotationError, load_gazetteer
+from newscorpus.extract.annotations import AnnotationError, Gazetteer, GazetteerEntry, load_gazetteer
 from newscorpus.extract.deals import extract_deals
 from newscorpus.extract.entities import find_entities, rule_candidates
 from newscorpus.extract.pipeline import build_knowledge
@@ -250,6 +250,22 @@ def test_mentions_are_valid_records_once_per_surface_and_passage(knowledge):
 def test_rule_names_do_not_reach_across_a_line_break(text: str, names: set[str]) -> None:
     """A heading or list lead-in ending in a descriptor or role names nothing on the next line."""
     assert {name for _s, _e, name, _t in rule_candidates(text)} == names
+
+
+def test_rule_found_names_are_matched_as_written() -> None:
+    """A rule finds `Quantara` after a descriptor; it is then mentioned wherever it is written so (and in the
+    genitive), never in lower case: one false find of a capitalised word must not tag every lower-case
+    occurrence in the corpus. Gazetteer names stay case-insensitive."""
+    articles = [
+        Article(id="a1", body="Der Finanzinvestor Quantara kauft zu.\n\nQuantaras Plan steht."),
+        Article(id="a2", body="quantara klein, QUANTARA in Versalien und Quantara wie gefunden. NVIDIA und nvidia."),
+    ]
+    gazetteer = Gazetteer(entities=[GazetteerEntry(name="Nvidia", type="organization")])
+    found = {e.entity_id: e for e in find_entities(articles, gazetteer).entities}
+    assert [(m.passage_id, m.surface) for m in found["quantara"].mentions] == [
+        ("a1#p1", "Quantara"), ("a1#p2", "Quantaras"), ("a2#p1", "Quantara"),
+    ]
+    assert [m.surface for m in found["nvidia"].mentions] == ["NVIDIA", "nvidia"]
 
 
 # ---------------------------------------------------------------- annotations cannot drift

@@ -136,9 +136,10 @@ CRAFTED_TEXTS = [
 ]
 
 
-def _label_index(names: list[str], every_label: bool) -> entities._LabelIndex:
+def _label_index(names: list[str], every_label: bool, ignore_case: bool = True) -> entities._LabelIndex:
     return entities._LabelIndex(
-        [(n, entities._Label(f"e{i}", "organization", entities._label_pattern(n))) for i, n in enumerate(names)],
+        [(n, entities._Label(f"e{i}", "organization", entities._label_pattern(n, ignore_case=ignore_case)))
+         for i, n in enumerate(names)],
         every_label=every_label,
     )
 
@@ -147,11 +148,12 @@ def _key(span: entities.Span) -> tuple[int, int, str]:
     return span.start, span.end, span.entity_id
 
 
+@pytest.mark.parametrize("ignore_case", [True, False], ids=["gazetteer", "rule-found"])
 @pytest.mark.parametrize("every_label", [False, True])
-def test_label_index_finds_what_the_patterns_find(every_label: bool) -> None:
+def test_label_index_finds_what_the_patterns_find(every_label: bool, ignore_case: bool) -> None:
     gazetteer = load_gazetteer(CORPUS / "annotations")
     names = [label for e in gazetteer.entities for label in (e.name, *e.aliases)] + CRAFTED_LABELS
-    index = _label_index(names, every_label)
+    index = _label_index(names, every_label, ignore_case)
     texts = [*CRAFTED_TEXTS, *_passages()]
     hits = 0
     for text in texts:

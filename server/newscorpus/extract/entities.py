@@ -52,10 +52,11 @@ def _is_short_caps(label: str) -> bool:
     return len(label) <= 5 and bool(letters) and all(c.isupper() for c in letters)
 
 
-def _label_pattern(label: str) -> re.Pattern[str]:
-    """Word-bounded, whitespace-tolerant, genitive-aware; case-sensitive only for short all-caps labels."""
+def _label_pattern(label: str, *, ignore_case: bool = True) -> re.Pattern[str]:
+    """Word-bounded, whitespace-tolerant, genitive-aware; case-sensitive for short all-caps labels and
+    without `ignore_case`."""
     body = r"\s+".join(re.escape(w) for w in label.split())
-    flags = 0 if _is_short_caps(label) else re.IGNORECASE
+    flags = re.IGNORECASE if ignore_case and not _is_short_caps(label) else 0
     return re.compile(rf"(?<![\w])({body}){_GENITIVE}(?![\w])", flags)
 
 
@@ -477,8 +478,11 @@ def find_entities(articles: list[Article], gazetteer: Gazetteer) -> EntityResult
             rid += "-r"
         taken_ids.add(rid)
         rule_ids.append(rid)
+    # A rule-found name is matched as the rule found it written: one false find of a capitalised word
+    # (`Nicht`, `Anbieter`) must not make every lower-case `nicht` of the corpus a mention. The gazetteer's
+    # curated names stay case-insensitive.
     rule_labels = _LabelIndex([
-        (name, _Label(rid, etype, _label_pattern(name)))
+        (name, _Label(rid, etype, _label_pattern(name, ignore_case=False)))
         for rid, (name, etype) in zip(rule_ids, rule_list, strict=True)
     ])
     # A person found by a rule is also mentioned by surname alone in the articles that name them in full.
