@@ -28,7 +28,7 @@ from __future__ import annotations
 
 from array import array
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import reduce
 from typing import NamedTuple
 
@@ -279,7 +279,7 @@ def _span(children: list[_Part]) -> int:
 def _union(children: list[_Part]) -> _Part:
     """Every document of any child; its scores summed in the children's order, starting from 0.0."""
     span = _span(children)
-    if _sparse(children, span):
+    if sparse(children, span):
         # `bincount` adds its weights one after the other, in the order of the concatenated children.
         ids, where = np.unique(np.concatenate([c.ids for c in children]), return_inverse=True)
         scores = np.bincount(where, np.concatenate([c.scores for c in children]), len(ids))
@@ -311,7 +311,7 @@ def _intersect(children: list[_Part]) -> _Part:
 def _best(children: list[_Part]) -> _Part:
     """Every document of any child, with the best of its children's scores."""
     span = _span(children)
-    if _sparse(children, span):
+    if sparse(children, span):
         ids, where = np.unique(np.concatenate([c.ids for c in children]), return_inverse=True)
         scores = np.full(len(ids), -np.inf)
         np.maximum.at(scores, where, np.concatenate([c.scores for c in children]))
@@ -328,7 +328,7 @@ def _best(children: list[_Part]) -> _Part:
     return _Part(ids, scores[ids], counts[ids])
 
 
-def _sparse(children: list[_Part], span: int) -> bool:
+def sparse(children: Sequence[_Part | DocScores], span: int) -> bool:
     """Whether the children's documents are few for the documents they span: then sorting their ids
     costs less than arrays over the whole span (which grow with the index, not with the match)."""
     return sum(len(c.ids) for c in children) * SPARSE_RATIO < span

@@ -14,8 +14,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from newscorpus.index import fast_scoring
-from newscorpus.index.fast_scoring import DocScores
+from newscorpus.index.fast_scoring import DocScores, sparse
 
 # With passage ranking, a title match lifts the article but does not pick its passages: a passage that
 # matches only through the title ranks after every passage whose own text matches.
@@ -45,8 +44,7 @@ class Matches(NamedTuple):
         """Passage ranking: a passage's own text decides, its article's title adds to it; a passage
         matching only through the title ranks after every passage whose text matches."""
         span = max(int(text.ids[-1]) + 1 if len(text.ids) else 0, int(title.ids[-1]) + 1 if len(title.ids) else 0)
-        if (len(text.ids) + len(title.ids)) * fast_scoring.SPARSE_RATIO < span:
-            # few matches for the index: merge the sorted ids instead of arrays over every document
+        if sparse([text, title], span):  # merge the sorted ids instead of arrays over every document
             ids = np.union1d(text.ids, title.ids)
             t = np.zeros(len(ids))
             t[np.searchsorted(ids, text.ids)] = text.scores
