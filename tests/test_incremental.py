@@ -7,6 +7,7 @@ killed update leaves the previous build live.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -19,6 +20,7 @@ from whoosh import index as windex
 from newscorpus.config import ENV_PAUSE_AT, Settings
 from newscorpus.index.build import (
     DEALS_BY_ARTICLE,
+    ENTITY_FINDS,
     KNOWLEDGE,
     SOURCES,
     damage,
@@ -155,8 +157,13 @@ def test_new_articles_update_incrementally_and_equal_a_full_build(built: Setting
     new_files = {p.name: p.stat().st_ino for p in after.glob("passages_*.*")}
     assert old_files and old_files.items() <= new_files.items()
     assert len(list(after.glob("passages_*.pst"))) == 2, "one postings file per segment"
-    assert any(f"deals of {old.articles} of {old.articles + 2} articles reused" in m for m in messages), messages
-    assert {SOURCES, DEALS_BY_ARTICLE, KNOWLEDGE} <= set(manifest.files)
+    # Entities are searched for in the new articles and in the old ones a new name may occur in, not in all.
+    reuse = next((m for m in messages if m.startswith("entities searched in")), "")
+    counts = re.match(r"entities searched in (\d+) of (\d+) articles, deals of (\d+) reused", reuse)
+    assert counts is not None, messages
+    searched, total, deals_reused = map(int, counts.groups())
+    assert 2 <= searched < total == old.articles + 2 and deals_reused == old.articles, reuse
+    assert {SOURCES, DEALS_BY_ARTICLE, ENTITY_FINDS, KNOWLEDGE} <= set(manifest.files)
     assert live_build(built.index_dir) == after and before.is_dir(), "the replaced build is kept for readers"
 
     query = CorpusQuery.open(built)
@@ -301,3 +308,73 @@ def test_rewrite_copies_documents_under_new_keys_as_a_fresh_build_indexes_them(
         writer.add_document(**doc)
     writer.commit()
     assert index_contents(rewritten, DEALS, "deal_id") == index_contents(fresh, DEALS, "deal_id")
+
+
+def _held_back_finds(articles: list[Article], new: set[str], gazetteer) -> tuple:
+    """Entity finds of `articles` without those in `new`, as the previous build stored them, and what
+    finding everything in `articles` gives."""
+    from newscorpus.extract.entities import find_entities
+    from newscorpus.extract.entity_finds import load
+
+    stored = load(find_entities([a for a in articles if a.id not in new], gazetteer).stored())
+    return stored, find_entities(articles, gazetteer)
+
+
+@pytest.mark.parametrize("held", ["every-other", "new"])
+def test_entity_finds_of_unchanged_articles_give_what_finding_everything_gives(
+    corpus_settings: Settings, held: str
+) -> None:
+    """An update keeps the previous spans of every old article no new name can occur in and searches the
+    others: entities, mentions, spans and the stored finds equal those of finding everything again."""
+    from newscorpus.extract.annotations import load_gazetteer
+    from newscorpus.extract.entities import find_entities
+    from newscorpus.ingest.store import load_articles
+
+    # An old article names Quantera plainly; only the new one gives a rule something to find it by.
+    plain = _article("2026-01-02-example-quantera-waechst", "Quantera wächst", ["Quantera baut in Leipzig."])
+    named = _article("2026-02-01-example-quantera", "Geld für Quantera", ["Das Start-up Quantera sammelt Geld."])
+    articles = sorted([*load_articles(corpus_settings.corpus_dir), plain, named, *NEW_ARTICLES], key=lambda a: a.id)
+    new = {named.id, *(a.id for a in NEW_ARTICLES)}
+    if held == "every-other":
+        new |= {a.id for a in articles[1::2]} - {plain.id}
+    gazetteer = load_gazetteer(corpus_settings.annotations_dir)
+    stored, every = _held_back_finds(articles, new, gazetteer)
+    assert any(s.surface == "Quantera" for s in every.spans[f"{plain.id}#p1"])
+    assert "quantera" in every.names and "quantera" not in stored.names
+
+    again = find_entities(articles, gazetteer, stored)
+    assert len(new) < again.searched_articles < len(articles), "old articles with a new name, not all of them"
+    assert every.searched_articles == len(articles)
+    assert again.entities == every.entities
+    assert again.spans == every.spans
+    assert again.stored() == every.stored()
+
+
+@pytest.mark.parametrize(
+    ("old_text", "new_text"),
+    [
+        # the earlier, new article spells an old name differently: the name's spelling changes
+        ("Das Start-up QUANTERA baut in Leipzig.", "Das Start-up Quantera sammelt Geld."),
+        # the new name has the old one's slug and sorts first: the old name is renumbered `-2`
+        ("Das Start-up Quantéra baut in Leipzig.", "Das Start-up Quantera sammelt Geld."),
+    ],
+)
+def test_a_new_article_that_changes_an_old_name_makes_every_article_searched(
+    corpus_settings: Settings, old_text: str, new_text: str
+) -> None:
+    from newscorpus.extract.annotations import load_gazetteer
+    from newscorpus.extract.entities import find_entities
+    from newscorpus.ingest.store import load_articles
+
+    early = _article("2026-01-01-example-a", "Geld", [new_text])
+    late = _article("2026-03-01-example-b", "Bau", [old_text])
+    articles = sorted([*load_articles(corpus_settings.corpus_dir), early, late], key=lambda a: a.id)
+    gazetteer = load_gazetteer(corpus_settings.annotations_dir)
+    stored, every = _held_back_finds(articles, {early.id}, gazetteer)
+    again = find_entities(articles, gazetteer, stored)
+    assert again.searched_articles == len(articles)
+    assert again.entities == every.entities and again.spans == every.spans
+    changed = {e.entity_id: e.name for e in again.entities if e.source == "rule"}
+    kept = {e.entity_id: e.name for e in find_entities([a for a in articles if a is not early], gazetteer).entities
+            if e.source == "rule"}
+    assert changed.items() - kept.items() and kept.items() - changed.items(), "an old name did change"

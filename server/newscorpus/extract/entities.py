@@ -8,11 +8,14 @@ or a place phrase (`mit Sitz in`, `im bayerischen`).
 
 from __future__ import annotations
 
+import bisect
+import hashlib
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from newscorpus.extract.annotations import Gazetteer
+from newscorpus.extract.entity_finds import FirstFind, StoredFinds, dump
 from newscorpus.extract.textutil import fold_safe, matches_near, occurrences, slugify
 from newscorpus.models import Article, Entity, EntityType, Mention, Passage
 
@@ -32,8 +35,26 @@ class Span:
 class EntityResult:
     entities: list[Entity]
     spans: dict[str, list[Span]] = field(default_factory=dict)
+    # What `entity_finds` stores for the next update: the rule-found names, the gazetteer's digest, and
+    # each article's passage ids in corpus order (the order of `spans` there).
+    names: dict[str, FirstFind] = field(default_factory=dict)
+    gazetteer: str = ""
+    passage_ids: list[tuple[str, list[str]]] = field(default_factory=list)
+    searched_articles: int = 0
 
     _by_id: dict[str, Entity] | None = field(default=None, init=False, repr=False, compare=False)
+
+    def stored(self) -> bytes:
+        """These finds as `entity-finds.bin` stores them for the next update (`entity_finds`)."""
+        spans = self.spans
+        return dump(
+            self.gazetteer,
+            self.names,
+            (
+                (article_id, [[(s.entity_id, s.start, s.end) for s in spans[pid]] for pid in passage_ids])
+                for article_id, passage_ids in self.passage_ids
+            ),
+        )
 
     def by_id(self) -> dict[str, Entity]:
         """Entities by id, built once (deal extraction asks for it per article); do not modify."""
@@ -446,11 +467,19 @@ def _unique_ids(names: Iterable[tuple[str, str | None]]) -> list[str]:
 _MENTION_FIELDS = set(Mention.model_fields)
 
 
-def find_entities(articles: list[Article], gazetteer: Gazetteer) -> EntityResult:
-    """Entities with their mentions, plus per-passage spans for the deal extractor. Deterministic."""
-    by_article = [a.passages() for a in articles]
-    passages: list[Passage] = [p for aps in by_article for p in aps]
+def gazetteer_digest(gazetteer: Gazetteer) -> str:
+    """Identifies the gazetteer finds were made with (stored finds of another one are not reused)."""
+    return hashlib.sha256(gazetteer.model_dump_json().encode()).hexdigest()
 
+
+def find_entities(articles: list[Article], gazetteer: Gazetteer, previous: StoredFinds | None = None) -> EntityResult:
+    """Entities with their mentions, plus per-passage spans for the deal extractor. Deterministic.
+
+    With `previous` (the finds of a build of some of these articles, unchanged; `entity_finds`), an
+    article of that build keeps its spans unless a name new to this corpus may occur in it: the same
+    result as finding everything, with only the new articles and those searched. When a new article
+    changes an old name (its spelling, its type, its id), everything is found anew."""
+    by_article = [a.passages() for a in articles]
     gaz_ids = _unique_ids((e.name, e.id) for e in gazetteer.entities)
     known = {label.casefold() for e in gazetteer.entities for label in (e.name, *e.aliases)}
     gaz_labels = _LabelIndex([
@@ -458,42 +487,68 @@ def find_entities(articles: list[Article], gazetteer: Gazetteer) -> EntityResult
         for eid, e in zip(gaz_ids, gazetteer.entities, strict=True)
         for label in dict.fromkeys((e.name, *e.aliases))
     ])
+    digest = gazetteer_digest(gazetteer)
+    kept = _reusable(previous, articles, by_article, digest)
     # A passage's words take ~5 KB: made again for the second pass rather than kept for the whole corpus.
-    gaz_spans = {p.passage_id: _choose(gaz_labels.find(_Words(p.text)), []) for p in passages}
+    gaz_spans: dict[str, list[Span]] = {}
+    for a, aps in zip(articles, by_article, strict=True):
+        if a.id not in kept:
+            for p in aps:
+                gaz_spans[p.passage_id] = _choose(gaz_labels.find(_Words(p.text)), [])
 
-    # Rule candidates that no gazetteer name covers become new entities, keyed by their casefolded name.
-    rule_names: dict[str, tuple[str, EntityType]] = {}
-    for p in passages:
-        taken = [(s.start, s.end) for s in gaz_spans[p.passage_id]]
-        for start, end, name, etype in rule_candidates(p.text):
-            base = _GENITIVE_END.sub("", name)
-            if base.casefold() in known or any(start < e and b < end for b, e in taken):
-                continue
-            rule_names.setdefault(base.casefold(), (base, etype))
-    rule_list = sorted(rule_names.values(), key=lambda x: (slugify(x[0]), x[0]))
-    taken_ids = set(gaz_ids)
-    rule_ids = []
-    for rid in _unique_ids((n, None) for n, _ in rule_list):
-        while rid in taken_ids:
-            rid += "-r"
-        taken_ids.add(rid)
-        rule_ids.append(rid)
+    # Rule candidates that no gazetteer name covers become new entities, keyed by their casefolded name;
+    # the first find in corpus order decides the name's spelling and type.
+    position = {a.id: i for i, a in enumerate(articles)}
+    names: dict[str, FirstFind] = dict(previous.names) if previous is not None and kept else {}
+    for a, aps in zip(articles, by_article, strict=True):
+        if a.id in kept:
+            continue
+        for p in aps:
+            taken = [(s.start, s.end) for s in gaz_spans[p.passage_id]]
+            for start, end, name, etype in rule_candidates(p.text):
+                base = _GENITIVE_END.sub("", name)
+                key = base.casefold()
+                if key in known or any(start < e and b < end for b, e in taken):
+                    continue
+                seen = names.get(key)
+                if seen is None or position[a.id] < position[seen.article_id]:
+                    names[key] = FirstFind(base, etype, a.id)
+    rule_ids = _rule_ids(names, set(gaz_ids))
+    if kept and previous is not None:
+        old_ids = _rule_ids(previous.names, set(gaz_ids))
+        if any(names[k][:2] != f[:2] or rule_ids[k] != old_ids[k] for k, f in previous.names.items()):
+            return find_entities(articles, gazetteer)
+        kept = kept - _articles_holding(
+            {names[k].name.split()[0] for k in names.keys() - previous.names.keys()},
+            [(a.id, aps) for a, aps in zip(articles, by_article, strict=True) if a.id in kept],
+        )
+        for a, aps in zip(articles, by_article, strict=True):
+            if a.id not in kept:
+                for p in aps:
+                    if p.passage_id not in gaz_spans:
+                        gaz_spans[p.passage_id] = _choose(gaz_labels.find(_Words(p.text)), [])
+    rule_list = sorted(names.items(), key=lambda kv: (slugify(kv[1].name), kv[1].name))
     # A rule-found name is matched as the rule found it written: one false find of a capitalised word
     # (`Nicht`, `Anbieter`) must not make every lower-case `nicht` of the corpus a mention. The gazetteer's
     # curated names stay case-insensitive.
     rule_labels = _LabelIndex([
-        (name, _Label(rid, etype, _label_pattern(name, ignore_case=False)))
-        for rid, (name, etype) in zip(rule_ids, rule_list, strict=True)
+        (f.name, _Label(rule_ids[key], f.type, _label_pattern(f.name, ignore_case=False))) for key, f in rule_list
     ])
     # A person found by a rule is also mentioned by surname alone in the articles that name them in full.
     surnames = {
-        rid: name.split()[-1]
-        for rid, (name, etype) in zip(rule_ids, rule_list, strict=True)
-        if etype == "person" and len(name.split()[-1]) > 2
+        rule_ids[key]: f.name.split()[-1]
+        for key, f in rule_list
+        if f.type == "person" and len(f.name.split()[-1]) > 2
     }
+    types = {eid: e.type for eid, e in zip(gaz_ids, gazetteer.entities, strict=True)}
+    types.update((rule_ids[key], f.type) for key, f in rule_list)
 
     spans: dict[str, list[Span]] = {}
-    for aps in by_article:
+    for a, aps in zip(articles, by_article, strict=True):
+        if a.id in kept and previous is not None:
+            for p, found in zip(aps, previous.spans(a.id), strict=True):
+                spans[p.passage_id] = [Span(eid, types[eid], s, e, p.text[s:e]) for eid, s, e in found]
+            continue
         words = {p.passage_id: _Words(p.text) for p in aps}
         first = {
             p.passage_id: _choose(
@@ -513,17 +568,17 @@ def find_entities(articles: list[Article], gazetteer: Gazetteer) -> EntityResult
                 (*gaz_spans[p.passage_id], *first[p.passage_id], *extra), key=lambda s: (s.start, s.end)
             )
 
-    article_of = {p.passage_id: p.article_id for p in passages}
     mentions: dict[str, list[Mention]] = {}
-    for p in passages:
-        seen: set[tuple[str, str]] = set()  # (entity, surface) within this passage
-        for s in spans[p.passage_id]:
-            lst = mentions.setdefault(s.entity_id, [])
-            if (s.entity_id, s.surface) not in seen:
-                seen.add((s.entity_id, s.surface))
-                lst.append(Mention.model_construct(
-                    _MENTION_FIELDS, passage_id=p.passage_id, article_id=article_of[p.passage_id], surface=s.surface
-                ))
+    for aps in by_article:
+        for p in aps:
+            seen_here: set[tuple[str, str]] = set()  # (entity, surface) within this passage
+            for s in spans[p.passage_id]:
+                lst = mentions.setdefault(s.entity_id, [])
+                if (s.entity_id, s.surface) not in seen_here:
+                    seen_here.add((s.entity_id, s.surface))
+                    lst.append(Mention.model_construct(
+                        _MENTION_FIELDS, passage_id=p.passage_id, article_id=p.article_id, surface=s.surface
+                    ))
 
     entities = [
         Entity(
@@ -533,12 +588,74 @@ def find_entities(articles: list[Article], gazetteer: Gazetteer) -> EntityResult
         for eid, e in zip(gaz_ids, gazetteer.entities, strict=True)
     ]
     entities += [
-        Entity(entity_id=rid, name=name, type=etype, source="rule", mentions=mentions[rid])
-        for rid, (name, etype) in zip(rule_ids, rule_list, strict=True)
-        if rid in mentions
+        Entity(entity_id=rule_ids[key], name=f.name, type=f.type, source="rule", mentions=mentions[rule_ids[key]])
+        for key, f in rule_list
+        if rule_ids[key] in mentions
     ]
     entities.sort(key=lambda e: e.entity_id)
-    return EntityResult(entities=entities, spans=spans)
+    return EntityResult(
+        entities=entities,
+        spans=spans,
+        names=names,
+        gazetteer=digest,
+        passage_ids=[(a.id, [p.passage_id for p in aps]) for a, aps in zip(articles, by_article, strict=True)],
+        searched_articles=len(articles) - len(kept),
+    )
+
+
+def _rule_ids(names: dict[str, FirstFind], gaz_ids: set[str]) -> dict[str, str]:
+    """Entity ids of rule-found names (by casefolded name): slugs in the order of (slug, name), repeats
+    numbered, `-r` appended while a gazetteer entity holds the id."""
+    ordered = sorted(names.items(), key=lambda kv: (slugify(kv[1].name), kv[1].name))
+    taken = set(gaz_ids)
+    ids: dict[str, str] = {}
+    for (key, _), rid in zip(ordered, _unique_ids((f.name, None) for _, f in ordered), strict=True):
+        while rid in taken:
+            rid += "-r"
+        taken.add(rid)
+        ids[key] = rid
+    return ids
+
+
+def _reusable(
+    previous: StoredFinds | None, articles: list[Article], by_article: list[list[Passage]], digest: str
+) -> frozenset[str]:
+    """The articles whose previous spans can be kept: all of `previous`'s when they are finds of these very
+    articles (each present, with as many passages) made with this gazetteer, else none."""
+    if previous is None or previous.gazetteer != digest:
+        return frozenset()
+    counts = {a.id: len(aps) for a, aps in zip(articles, by_article, strict=True)}
+    old = previous.articles()
+    if any(counts.get(article_id) != n for article_id, n in old.items()):
+        return frozenset()
+    if any(f.article_id not in old for f in previous.names.values()):
+        return frozenset()
+    return frozenset(old)
+
+
+def _articles_holding(words: set[str], articles: list[tuple[str, list[Passage]]]) -> set[str]:
+    """The articles in whose text one of `words` occurs, as a substring: where a name beginning with it
+    (matched case-sensitively, as rule-found names are) may match. Texts are searched a few hundred
+    articles at a time, one `str.find` pass per word."""
+    found: set[str] = set()
+    if not words:
+        return found
+    for at in range(0, len(articles), 500):
+        batch = articles[at:at + 500]
+        starts, parts, offset = [], [], 0
+        for _, aps in batch:
+            starts.append(offset)
+            text = "\0".join(p.text for p in aps) + "\0"
+            parts.append(text)
+            offset += len(text)
+        joined = "".join(parts)
+        for word in words:
+            i = joined.find(word)
+            while i >= 0:
+                k = bisect.bisect_right(starts, i) - 1
+                found.add(batch[k][0])
+                i = joined.find(word, starts[k + 1] if k + 1 < len(starts) else len(joined))
+    return found
 
 
 def extract_entities(articles: list[Article], gazetteer: Gazetteer) -> list[Entity]:

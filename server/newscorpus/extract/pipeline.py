@@ -3,7 +3,8 @@
 Deal extraction runs article by article on the corpus-wide entity spans, so its per-article results are
 kept (`ArticleDeals`, keyed by what they depend on) and an update of the corpus reuses them for every
 article whose text, entity spans and entity names are unchanged; only the corpus-wide numbering of deal
-ids and the merge with the curated deals are redone.
+ids and the merge with the curated deals are redone. Entity spans are kept too (`entity_finds`): an
+update searches only the new articles and the old ones a new name may occur in.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from newscorpus.extract.annotations import DEALS_FILE, load_curated_deals, load_
 from newscorpus.extract.curated import build_curated_deals
 from newscorpus.extract.deals import _unique_deal_ids, extract_deals, merge_with_curated
 from newscorpus.extract.entities import EntityResult, find_entities
+from newscorpus.extract.entity_finds import StoredFinds
 from newscorpus.extract.textutil import slugify
 from newscorpus.models import Article, Deal, Entity
 
@@ -44,6 +46,9 @@ class Knowledge:
     deals: list[Deal]
     per_article: dict[str, ArticleDeals] = field(default_factory=dict)
     reused_articles: int = 0
+    # `entity-finds.bin` for the next update, and how many articles were searched for entities
+    entity_finds: bytes = b""
+    searched_articles: int = 0
 
 
 def build_knowledge(articles: list[Article], annotations_dir: Path) -> tuple[list[Entity], list[Deal]]:
@@ -57,13 +62,16 @@ def build_knowledge(articles: list[Article], annotations_dir: Path) -> tuple[lis
 
 
 def extract_knowledge(
-    articles: list[Article], annotations_dir: Path, reuse: Mapping[str, ArticleDeals] | None = None
+    articles: list[Article],
+    annotations_dir: Path,
+    reuse: Mapping[str, ArticleDeals] | None = None,
+    finds: StoredFinds | None = None,
 ) -> Knowledge:
     """`build_knowledge` with the per-article deal results, reusing those in `reuse` (by article id)
-    whose key still matches."""
+    whose key still matches, and the entity spans in `finds` (a previous build's) where they still hold."""
     gazetteer = load_gazetteer(annotations_dir)
     curated_spec = load_curated_deals(annotations_dir)
-    found = find_entities(articles, gazetteer)
+    found = find_entities(articles, gazetteer, finds)
     curated = build_curated_deals(curated_spec, articles, found.entities, str(annotations_dir / DEALS_FILE))
     names = found.by_id()
     per_article: dict[str, ArticleDeals] = {}
@@ -77,7 +85,14 @@ def extract_knowledge(
             kept = ArticleDeals(key=key, deals=[_base_id(d) for d in extract_deals([article], found)])
         per_article[article.id] = kept
     extracted = _unique_deal_ids([d for a in articles for d in per_article[a.id].deals], taken=set())
-    return Knowledge(found.entities, merge_with_curated(curated, extracted), per_article, reused)
+    return Knowledge(
+        found.entities,
+        merge_with_curated(curated, extracted),
+        per_article,
+        reused,
+        entity_finds=found.stored(),
+        searched_articles=found.searched_articles,
+    )
 
 
 def _base_id(deal: Deal) -> Deal:

@@ -6,8 +6,9 @@ Layout of an index folder:
     b-<fp>-<nonce>/     one complete build: manifest.json, knowledge.sqlite (`knowledge_store`), the engine's files
 
 When the only change since the live build is new article files (same annotations, same code, no
-article changed or removed), the next build is an incremental update: it reuses the live build's deals
-per article and its analysed passages, and gives exactly what a full build of the corpus gives (see
+article changed or removed), the next build is an incremental update: it reuses the live build's entity
+spans and deals per article and its analysed passages, and gives exactly what a full build of the corpus
+gives (see
 `index/whoosh_reuse.py` for why it still writes one new segment). Anything else is a full rebuild.
 
 A build is written into a fresh folder and only becomes live when CURRENT is replaced, so a failed or
@@ -38,6 +39,7 @@ from newscorpus.index.stat_record import recall, remember, stat_signature
 from newscorpus.models import Article, KnowledgeBase
 
 if TYPE_CHECKING:
+    from newscorpus.extract.entity_finds import StoredFinds
     from newscorpus.extract.pipeline import ArticleDeals
 
 log = logging.getLogger(__name__)
@@ -49,6 +51,7 @@ KNOWLEDGE = "knowledge.sqlite"  # the knowledge base, read lazily (`knowledge_st
 LOCK = ".build.lock"
 SOURCES = "sources.json"  # in a build folder: what it was built from, file by file (decides incremental updates)
 DEALS_BY_ARTICLE = "deals-by-article.json"  # in a build folder: per-article deal results an update reuses
+ENTITY_FINDS = "entity-finds.bin"  # in a build folder: rule-found names and entity spans an update reuses
 FINGERPRINT_RECORD = ".fingerprint.json"  # in the index folder: the corpus fingerprint by stat data
 VERIFIED_RECORD = ".verified.json"  # in a build folder: its files passed their checksums in this stat state
 _PACKAGE_DIR = Path(__file__).resolve().parents[1]
@@ -328,24 +331,30 @@ def build_index(
     engine = engine or WhooshBuilder()
     previous_kb: KnowledgeBase | None = None
     reuse: dict[str, ArticleDeals] | None = None
+    finds: StoredFinds | None = None
     try:
         fingerprint, sources = corpus or read_corpus(settings)
         if previous is not None:
             # Its articles and deals; entities without their mentions, which the update finds anew.
             previous_kb = load_knowledge(previous, mentions=False)
             reuse = _deals_by_article(previous)
+            finds = _entity_finds(previous)
             articles = _articles_since(settings, previous_kb)
         else:
             articles = load_articles(settings.corpus_dir)
         if not articles:
             raise BuildError(f"No articles in {settings.articles_dir}. Add some with `newscorpus ingest PATH`.")
         progress(f"extracting entities and deals from {len(articles)} articles")
-        extracted = extract_knowledge(articles, settings.annotations_dir, reuse)
+        extracted = extract_knowledge(articles, settings.annotations_dir, reuse, finds)
+        finds = None
     except (ValueError, OSError) as exc:
         raise BuildError(f"cannot build {settings.corpus_dir}: {exc}") from exc
     entities, deals = extracted.entities, extracted.deals
     if previous is not None:
-        progress(f"deals of {extracted.reused_articles} of {len(articles)} articles reused from {previous.name}")
+        progress(
+            f"entities searched in {extracted.searched_articles} of {len(articles)} articles, "
+            f"deals of {extracted.reused_articles} reused from {previous.name}"
+        )
     kb = KnowledgeBase(fingerprint=fingerprint, articles=articles, entities=entities, deals=deals)
     manifest = Manifest(
         fingerprint=fingerprint,
@@ -371,6 +380,7 @@ def build_index(
         (staging / DEALS_BY_ARTICLE).write_text(
             DealsByArticle(articles=extracted.per_article).model_dump_json(), encoding="utf-8"
         )
+        (staging / ENTITY_FINDS).write_bytes(extracted.entity_finds)
         files = {p.name: _sha256(p) for p in sorted(staging.iterdir()) if p.is_file()}
         (staging / MANIFEST).write_text(
             manifest.model_copy(update={"files": files}).model_dump_json(indent=2), encoding="utf-8"
@@ -416,6 +426,16 @@ def _deals_by_article(folder: Path) -> dict[str, ArticleDeals] | None:
 
     try:
         return DealsByArticle.model_validate_json((folder / DEALS_BY_ARTICLE).read_text(encoding="utf-8")).articles
+    except (OSError, ValueError):
+        return None
+
+
+def _entity_finds(folder: Path) -> StoredFinds | None:
+    """The previous build's entity finds; None (search every article) when missing or unreadable."""
+    from newscorpus.extract.entity_finds import load
+
+    try:
+        return load((folder / ENTITY_FINDS).read_bytes())
     except (OSError, ValueError):
         return None
 
