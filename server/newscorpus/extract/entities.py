@@ -41,6 +41,8 @@ class EntityResult:
     gazetteer: str = ""
     passage_ids: list[tuple[str, list[str]]] = field(default_factory=list)
     searched_articles: int = 0
+    # Articles whose spans are the stored finds' (`find_entities` with `previous`), not searched again.
+    kept_articles: frozenset[str] = frozenset()
 
     _by_id: dict[str, Entity] | None = field(default=None, init=False, repr=False, compare=False)
 
@@ -600,6 +602,7 @@ def find_entities(articles: list[Article], gazetteer: Gazetteer, previous: Store
         gazetteer=digest,
         passage_ids=[(a.id, [p.passage_id for p in aps]) for a, aps in zip(articles, by_article, strict=True)],
         searched_articles=len(articles) - len(kept),
+        kept_articles=kept,
     )
 
 

@@ -77,8 +77,14 @@ def extract_knowledge(
     per_article: dict[str, ArticleDeals] = {}
     reused = 0
     for article in articles:
-        key = _deal_key(article, found, names)
         kept = (reuse or {}).get(article.id)
+        if kept is not None and article.id in found.kept_articles:
+            # Its text, spans and their entities' names are those of the build `reuse` and `finds` come
+            # from, so is its key.
+            reused += 1
+            per_article[article.id] = kept
+            continue
+        key = _deal_key(article, found, names)
         if kept is not None and kept.key == key:
             reused += 1
         else:
