@@ -186,17 +186,28 @@ def update_plan(folder: Path, sources: Sources) -> tuple[list[str], str]:
 def current_fingerprint(settings: Settings) -> str:
     """`corpus_fingerprint`, reading the files only when their stat data changed since it was last
     worked out for this index folder (a start with an unchanged corpus reads no article)."""
+    return _current(settings)[0]
+
+
+def _current(settings: Settings) -> tuple[str, tuple[str, Sources] | None, str | None]:
+    """`current_fingerprint`, with `read_corpus`'s result and the files' stat signature from before it
+    when it had to read the corpus (a build that follows needs the read; reading 100 000 articles again
+    takes seconds)."""
     try:
-        files = [*_corpus_files(settings), *sorted(_PACKAGE_DIR.rglob("*.py"))]
-        signature, newest = stat_signature(files)
+        signature, newest = _corpus_signature(settings)
     except OSError:
-        return corpus_fingerprint(settings)
+        return corpus_fingerprint(settings), None, None
     record = settings.index_dir / FINGERPRINT_RECORD
     fingerprint = recall(record, signature)
-    if fingerprint is None:
-        fingerprint = corpus_fingerprint(settings)
-        remember(record, signature, newest, fingerprint)
-    return fingerprint
+    if fingerprint is not None:
+        return fingerprint, None, None
+    corpus = read_corpus(settings)
+    remember(record, signature, newest, corpus[0])
+    return corpus[0], corpus, signature
+
+
+def _corpus_signature(settings: Settings) -> tuple[str, int]:
+    return stat_signature([*_corpus_files(settings), *sorted(_PACKAGE_DIR.rglob("*.py"))])
 
 
 def live_build(index_dir: Path) -> Path | None:
@@ -468,7 +479,7 @@ def _make_live(index_dir: Path, folder: Path) -> None:
 
 def ensure_index(settings: Settings, *, progress: Progress = lambda _msg: None, rebuild: bool = False) -> Path:
     """The live build folder, building it first when missing, stale, damaged, or `rebuild` is set."""
-    fingerprint = current_fingerprint(settings)
+    fingerprint, corpus, signature = _current(settings)
     folder = live_build(settings.index_dir)
     if not rebuild and folder is not None and _fresh(folder, fingerprint):
         return folder
@@ -480,6 +491,12 @@ def ensure_index(settings: Settings, *, progress: Progress = lambda _msg: None, 
         folder = live_build(settings.index_dir)
         if not rebuild and folder is not None and _fresh(folder, fingerprint):
             return folder  # another process built it while we waited for the lock
+        try:
+            unchanged = corpus is not None and _corpus_signature(settings)[0] == signature
+        except OSError:
+            unchanged = False
+        if not unchanged:
+            corpus = None  # not read, or the files changed while we waited for the lock: read them again
         if rebuild:
             progress(f"rebuilding the index in {settings.index_dir}")
         elif folder is None and (settings.index_dir / CURRENT).exists():
@@ -489,15 +506,15 @@ def ensure_index(settings: Settings, *, progress: Progress = lambda _msg: None, 
         elif (problem := damage(folder)) is not None:
             progress(f"the index in {folder} is damaged ({problem}): rebuilding it")
         else:
-            return _update(settings, folder, progress)
-        return build_index(settings, progress=progress)
+            return _update(settings, folder, progress, corpus)
+        return build_index(settings, progress=progress, corpus=corpus)
 
 
-def _update(settings: Settings, folder: Path, progress: Progress) -> Path:
-    """Incremental update from the live build when only article files were added, else a full rebuild."""
-    corpus: tuple[str, Sources] | None = None
+def _update(settings: Settings, folder: Path, progress: Progress, corpus: tuple[str, Sources] | None) -> Path:
+    """Incremental update from the live build when only article files were added, else a full rebuild.
+    `corpus` is `read_corpus(settings)` when the caller has just read it."""
     try:
-        corpus = read_corpus(settings)
+        corpus = corpus or read_corpus(settings)
         added, reason = update_plan(folder, corpus[1])
     except OSError as exc:
         added, reason = [], f"cannot read the corpus ({exc.strerror or exc})"
