@@ -391,3 +391,42 @@ def test_an_update_reads_the_corpus_once(built: Settings, monkeypatch: pytest.Mo
     write_article(built, NEW_ARTICLES[1])
     assert read_manifest(ensure_index(built)).mode == "incremental"
     assert reads == [built.corpus_dir]
+
+
+def test_articles_dated_after_every_other_append_their_deals(built: Settings, tmp_path: Path) -> None:
+    """New articles that sort after every previous one (news arriving in date order) leave every previous
+    deal, id included, as it was: the deal index keeps its segment and gets one more, like the passages."""
+    before = live_build(built.index_dir)
+    assert all(a.id < LATE_ID for a in load_knowledge(before, mentions=False).articles)
+    write_article(built, NEW_ARTICLES[1])
+    messages: list[str] = []
+    after = ensure_index(built, progress=messages.append)
+    assert read_manifest(after).mode == "incremental"
+    old_files = {p.name: p.stat().st_ino for p in before.glob(f"{DEALS}_*.*")}
+    new_files = {p.name: p.stat().st_ino for p in after.glob(f"{DEALS}_*.*")}
+    assert old_files and old_files.items() <= new_files.items()
+    assert len(list(after.glob(f"{DEALS}_*.pst"))) == 2, "one postings file per segment"
+    assert any("and kept" in m and "deals from" in m for m in messages), messages
+    assert_same_outputs(built, full_build_of(built, tmp_path))
+
+
+def test_an_earlier_article_that_renumbers_deals_rewrites_the_deal_index(built: Settings, tmp_path: Path) -> None:
+    """A new article dated before an old one with a deal of the same parties and type takes that deal's id,
+    and the old deal (a different document) is renumbered: the deal index is rewritten as one segment,
+    copying the unchanged deals, and still equals a full build."""
+    write_article(built, NEW_ARTICLES[1])
+    first = ensure_index(built)
+    earlier = _article("2026-11-01-example-microsoft-bayern", "Microsoft investiert in Bayern", [
+        "Microsoft investiert 5 Milliarden Euro in neue Rechenzentren in Bayern, sagte Microsoft-Chef "
+        "Satya Nadella in Nürnberg.",
+    ])
+    write_article(built, earlier)
+    messages: list[str] = []
+    after = ensure_index(built, progress=messages.append)
+    assert read_manifest(after).mode == "incremental"
+    late = {d.deal_id for d in load_knowledge(first).deals if LATE_ID in d.article_ids}
+    taken = {d.deal_id for d in load_knowledge(after).deals if earlier.id in d.article_ids}
+    assert late & taken, "the earlier article's deal took the later one's id"
+    assert len(list(after.glob(f"{DEALS}_*.pst"))) == 1
+    assert any("and copied" in m and "deals from" in m for m in messages), messages
+    assert_same_outputs(built, full_build_of(built, tmp_path))

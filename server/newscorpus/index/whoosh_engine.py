@@ -178,9 +178,10 @@ class WhooshBuilder:
     ) -> None:
         """Write what `build` writes from the build in `previous` (of `previous_kb`, by this code): the
         passage index keeps the previous build's segments (hard links) and gets the new articles' passages
-        as a new segment; the deal index (deal ids are renumbered across the corpus) is rewritten, copying
-        deals whose document but for the id is a previous one's instead of analysing them (`whoosh_reuse`).
-        Scores do not depend on segments.
+        as a new segment; so does the deal index when every previous deal is in the new build unchanged,
+        else (deal ids are renumbered across the corpus) it is rewritten, copying deals whose document but
+        for the id is a previous one's instead of analysing them (`whoosh_reuse`). Scores do not depend on
+        segments.
 
         A passage document is a function of its article alone, so the documents of an article that is in
         both knowledge bases unchanged are the previous index's: only the new articles' are derived."""
@@ -202,22 +203,38 @@ class WhooshBuilder:
                 passages = rewrite_index(
                     schema, PASSAGES, "passage_id", _passage_docs(kb, copied=kept), previous, same, folder
                 )
-            # Deal ids are numbered across the corpus, so an unchanged deal may have a new id: a deal is
-            # copied from any previous one with the same document but for the id.
-            old_deals: dict[tuple, str] = {}
-            for doc in _deal_docs(previous_kb):
-                old_deals.setdefault(_content(doc, "deal_id"), doc["deal_id"])
+            # Deal ids are numbered across the corpus: articles dated after every previous one leave the
+            # previous deals as they were (their documents are appended to), others may renumber them.
+            # Then a deal is copied from any previous one with the same document but for the id.
+            old_docs = list(_deal_docs(previous_kb))
             deal_docs = list(_deal_docs(kb))
-            sources = {d["deal_id"]: old for d in deal_docs if (old := old_deals.get(_content(d, "deal_id")))}
-            deals = rewrite_index(
-                _deal_schema(schema["text"].analyzer), DEALS, "deal_id", deal_docs, previous, sources, folder
-            )
+            by_id = {d["deal_id"]: d for d in deal_docs}
+            deals = None
+            if all(by_id.get(d["deal_id"]) == d for d in old_docs):
+                old_ids = {d["deal_id"] for d in old_docs}
+                deals = append_index(
+                    DEALS,
+                    (d for d in deal_docs if d["deal_id"] not in old_ids),
+                    previous,
+                    folder,
+                    lambda ix: TermPoolWriter(ix, **writer_options()),
+                )
+            kept_deals = deals is not None
+            if deals is None:
+                old_deals: dict[tuple, str] = {}
+                for doc in old_docs:
+                    old_deals.setdefault(_content(doc, "deal_id"), doc["deal_id"])
+                sources = {d["deal_id"]: old for d in deal_docs if (old := old_deals.get(_content(d, "deal_id")))}
+                deals = rewrite_index(
+                    _deal_schema(schema["text"].analyzer), DEALS, "deal_id", deal_docs, previous, sources, folder
+                )
             _save_article_map(folder)
         finally:
             if not self.keep_models:
                 release_models(schema["text"].analyzer)
         progress(f"indexed {passages[1]} new passages and {deals[1]} new or changed deals, kept "
-                 f"{passages[0]} passages and copied {deals[0]} deals from {previous.name}")
+                 f"{passages[0]} passages and {'kept' if kept_deals else 'copied'} {deals[0]} deals "
+                 f"from {previous.name}")
 
     def open(self, folder: Path) -> WhooshIndex:
         return WhooshIndex(folder, passage_ranking=self.passage_ranking)
