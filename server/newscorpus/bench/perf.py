@@ -276,7 +276,7 @@ def measure_size(articles: int, workdir: Path, *, queries: int, cold_starts: int
     update_marks: dict[str, float] = {}
 
     def update_note(message: str) -> None:
-        for key, start in (("extract", "extracting"), ("index", "deals of"), ("write", "indexed")):
+        for key, start in (("extract", "extracting"), ("index", "entities searched in"), ("write", "indexed")):
             if message.startswith(start):
                 update_marks.setdefault(key, time.perf_counter())
         progress(f"[{articles}]   {message}")
