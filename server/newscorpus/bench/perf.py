@@ -38,6 +38,16 @@ FLOOR_CALL = ("get_deal", {"deal_id": ""})
 FLOOR_NAME = "get_deal(deal_id='') rejected by the query API: a full tools/call round trip with no corpus work"
 
 
+class UpdateResult(BaseModel):
+    """An incremental update's time, mode ("incremental" or "full"), phases, and whether its last article
+    is then found."""
+
+    seconds: float
+    mode: str
+    phases_s: dict[str, float]
+    searchable: bool
+
+
 class SizeResult(BaseModel):
     articles: int
     passages: int
@@ -62,6 +72,9 @@ class SizeResult(BaseModel):
     # "incremental" or "full" (from the new build's manifest), and where the update's time went.
     update_mode: str = ""
     update_phases_s: dict[str, float] = {}
+    # A second update: 100 more articles, dated after every other (news arriving in date order; the
+    # first update's are dated among the corpus's articles and may renumber deals).
+    newer_update: UpdateResult | None = None
 
 
 class PerfReport(BaseModel):
@@ -272,24 +285,11 @@ def measure_size(articles: int, workdir: Path, *, queries: int, cold_starts: int
                                  lambda m: progress(f"[{articles}] {m}"))
 
     progress(f"[{articles}] update with {NEW_ARTICLES} new articles")
-    new_ids = write_articles(settings.corpus_dir, material, articles, NEW_ARTICLES)
-    update_marks: dict[str, float] = {}
-
-    def update_note(message: str) -> None:
-        for key, start in (("extract", "extracting"), ("index", "entities searched in"), ("write", "indexed")):
-            if message.startswith(start):
-                update_marks.setdefault(key, time.perf_counter())
-        progress(f"[{articles}]   {message}")
-
-    t = time.perf_counter()
-    updated = ensure_index(settings, progress=update_note)
-    update_s = time.perf_counter() - t
-    bounds = [("prepare", t), *sorted(update_marks.items(), key=lambda kv: kv[1]), ("", t + update_s)]
-    update_phases = {name: round(bounds[i + 1][1] - at, 2) for i, (name, at) in enumerate(bounds[:-1])}
-    check = CorpusQuery.open(settings)
-    searchable = all(i in check.articles for i in new_ids) and _findable(check, new_ids[-1])
-    check.close()
-    updated_manifest = read_manifest(updated)
+    update = _update(settings, write_articles(settings.corpus_dir, material, articles, NEW_ARTICLES),
+                     lambda m: progress(f"[{articles}]   {m}"))
+    progress(f"[{articles}] update with {NEW_ARTICLES} newer articles")
+    newer_ids = write_articles(settings.corpus_dir, material, articles + NEW_ARTICLES, NEW_ARTICLES, newer=True)
+    newer = _update(settings, newer_ids, lambda m: progress(f"[{articles}]   {m}"))
 
     return SizeResult(
         articles=manifest.articles, passages=manifest.passages, entities=counts[0], deals=counts[1],
@@ -300,9 +300,41 @@ def measure_size(articles: int, workdir: Path, *, queries: int, cold_starts: int
         server_peak_rss_mb=session["rss"], api=api,
         mcp={k: session[k] for k in ("search_articles", "get_deal", "list_entities")},
         floor=session["floor"], peers=peer_results,
-        update_articles=(updated_manifest.articles if updated_manifest else 0) - manifest.articles,
-        update_s=round(update_s, 2), update_searchable=searchable,
-        update_mode=updated_manifest.mode if updated_manifest else "", update_phases_s=update_phases,
+        update_articles=update.articles - manifest.articles, update_s=update.seconds,
+        update_searchable=update.searchable, update_mode=update.mode, update_phases_s=update.phases_s,
+        newer_update=newer,
+    )
+
+
+class _Update(UpdateResult):
+    articles: int
+
+
+def _update(settings: Settings, new_ids: list[str], progress: Progress) -> _Update:
+    """`ensure_index` after `new_ids` were written: its time and phases, and whether the last new article
+    is then found."""
+    from newscorpus.query.api import CorpusQuery
+
+    marks: dict[str, float] = {}
+
+    def note(message: str) -> None:
+        for key, start in (("extract", "extracting"), ("index", "entities searched in"), ("write", "indexed")):
+            if message.startswith(start):
+                marks.setdefault(key, time.perf_counter())
+        progress(message)
+
+    t = time.perf_counter()
+    updated = ensure_index(settings, progress=note)
+    seconds = time.perf_counter() - t
+    bounds = [("prepare", t), *sorted(marks.items(), key=lambda kv: kv[1]), ("", t + seconds)]
+    check = CorpusQuery.open(settings)
+    searchable = all(i in check.articles for i in new_ids) and _findable(check, new_ids[-1])
+    check.close()
+    built = read_manifest(updated)
+    return _Update(
+        seconds=round(seconds, 2), mode=built.mode if built else "", searchable=searchable,
+        phases_s={name: round(bounds[i + 1][1] - at, 2) for i, (name, at) in enumerate(bounds[:-1])},
+        articles=built.articles if built else 0,
     )
 
 

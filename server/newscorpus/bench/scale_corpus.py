@@ -150,13 +150,15 @@ def _passage(m: Material, rng: random.Random, cast: Cast) -> str:
     return body
 
 
-def generate_article(m: Material, index: int, seed: int = SEED) -> Article:
-    """Article number `index`: ~250-700 words in 4-10 passages; two organizations and one entity of each other type."""
+def generate_article(m: Material, index: int, seed: int = SEED, *, newer: bool = False) -> Article:
+    """Article number `index`: ~250-700 words in 4-10 passages; two organizations and one entity of each other type.
+    Dated within `DAYS` days from `FIRST_DAY`, or with `newer` in the `DAYS` days after (after every article
+    generated without it, as news arrives)."""
     rng = random.Random(f"{seed}:{index}")
     cast = {kind: rng.sample(names, k=min(len(names), 2 if kind == "organization" else 1))
             for kind, names in m.entities.items()}
     publisher = rng.choice(PUBLISHERS)
-    published = (FIRST_DAY + timedelta(days=rng.randrange(DAYS))).isoformat()
+    published = (FIRST_DAY + timedelta(days=rng.randrange(DAYS) + (DAYS if newer else 0))).isoformat()
     title = _vary(rng.choice(m.headings or m.sentences), m, rng, cast).rstrip(" .:?")
     target = rng.randint(250, 700)
     passages: list[str] = []
@@ -181,13 +183,16 @@ def generate_article(m: Material, index: int, seed: int = SEED) -> Article:
     )
 
 
-def write_articles(corpus_dir: Path, m: Material, start: int, count: int, seed: int = SEED) -> list[str]:
-    """Write articles `start … start+count-1` as normalized files; returns their ids."""
+def write_articles(
+    corpus_dir: Path, m: Material, start: int, count: int, seed: int = SEED, *, newer: bool = False
+) -> list[str]:
+    """Write articles `start … start+count-1` (dated as `generate_article` says) as normalized files;
+    returns their ids."""
     folder = articles_dir(corpus_dir)
     folder.mkdir(parents=True, exist_ok=True)
     ids = []
     for index in range(start, start + count):
-        article = generate_article(m, index, seed)
+        article = generate_article(m, index, seed, newer=newer)
         (folder / f"{article.id}.md").write_text(article_to_markdown(article), encoding="utf-8")
         ids.append(article.id)
     return ids
