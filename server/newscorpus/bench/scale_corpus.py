@@ -38,6 +38,9 @@ KEEP = frozenset({
 })
 FIRST_DAY = date(2024, 1, 1)
 DAYS = 2 * 366
+# Articles generated `newer` are dated from here: after every other generated one and every shipped one
+# (January 2026), as news arriving in date order would be.
+NEWER_FIRST_DAY = date(2027, 1, 1)
 COMPOUNDS = 30_000
 
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-ZÄÖÜ])")
@@ -152,13 +155,12 @@ def _passage(m: Material, rng: random.Random, cast: Cast) -> str:
 
 def generate_article(m: Material, index: int, seed: int = SEED, *, newer: bool = False) -> Article:
     """Article number `index`: ~250-700 words in 4-10 passages; two organizations and one entity of each other type.
-    Dated within `DAYS` days from `FIRST_DAY`, or with `newer` in the `DAYS` days after (after every article
-    generated without it, as news arrives)."""
+    Dated within `DAYS` days from `FIRST_DAY`, or with `newer` from `NEWER_FIRST_DAY`."""
     rng = random.Random(f"{seed}:{index}")
     cast = {kind: rng.sample(names, k=min(len(names), 2 if kind == "organization" else 1))
             for kind, names in m.entities.items()}
     publisher = rng.choice(PUBLISHERS)
-    published = (FIRST_DAY + timedelta(days=rng.randrange(DAYS) + (DAYS if newer else 0))).isoformat()
+    published = ((NEWER_FIRST_DAY if newer else FIRST_DAY) + timedelta(days=rng.randrange(DAYS))).isoformat()
     title = _vary(rng.choice(m.headings or m.sentences), m, rng, cast).rstrip(" .:?")
     target = rng.randint(250, 700)
     passages: list[str] = []
