@@ -147,3 +147,26 @@ def test_rank_articles_groups_the_passage_ranking(corpus_query: CorpusQuery, tex
     some = frozenset(order[:1])
     total, page = index.rank_articles(expanded, article_ids=some)
     assert total == 1 and [m.article_id for m in page] == order[:1]
+
+
+def test_not_excludes_a_document_whatever_lies_before_it_in_the_index() -> None:
+    """Whoosh's AndNotMatcher returned the first document of `a` when `b`'s postings began before it, so
+    `leipzig NOT nvidia` found a document holding nvidia, depending on the documents' order (an update and
+    a full build of the same corpus disagreed)."""
+    from whoosh.fields import ID, TEXT, Schema
+    from whoosh.filedb.filestore import RamStorage
+
+    from newscorpus.index.whoosh_engine import _parse, _parser
+
+    schema = Schema(key=ID(stored=True), text=TEXT)
+    ix = RamStorage().create_index(schema)
+    writer = ix.writer()
+    for key, text in (("a", "nvidia"), ("b", "leipzig nvidia"), ("c", "leipzig"), ("d", "leipzig nvidia")):
+        writer.add_document(key=key, text=text)
+    writer.commit()
+    with ix.searcher() as searcher:
+        for query in ("leipzig NOT nvidia", "leipzig ANDNOT nvidia", "(leipzig ANDNOT nvidia) OR leipzig"):
+            found = searcher.search(_parse(_parser(["text"], schema), query), limit=None)
+            assert sorted(searcher.stored_fields(d)["key"] for d in found.docs()) == (
+                ["b", "c", "d"] if query.endswith("OR leipzig") else ["c"]
+            ), query

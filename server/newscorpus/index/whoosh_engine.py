@@ -6,6 +6,7 @@ untrusted source.
 
 from __future__ import annotations
 
+import copy
 import logging
 import re
 import threading
@@ -18,7 +19,7 @@ from whoosh import index as windex
 from whoosh import matching, qparser, scoring
 from whoosh.analysis import Analyzer
 from whoosh.fields import ID, STORED, TEXT, Schema
-from whoosh.query import And, AndNot, DisjunctionMax, Not, NullQuery, Or, Query, Term
+from whoosh.query import And, AndNot, BinaryQuery, CompoundQuery, DisjunctionMax, Not, NullQuery, Or, Query, Term
 from whoosh.searching import Searcher
 
 from newscorpus.extract.quantities import states_amount
@@ -551,7 +552,42 @@ def _parse(parser: qparser.QueryParser, text: str) -> Query | None:
     except Exception:  # Whoosh raises assorted errors on malformed syntax.
         log.debug("query syntax not understood, searching the plain words: %r", text)
         q = parser.parse(_SYNTAX.sub(" ", text))
-    return None if q is None or q == NullQuery else _hoist_not(q)
+    return None if q is None or q == NullQuery else _exact_and_not(_hoist_not(q))
+
+
+class _AndNotMatcher(matching.AndNotMatcher):
+    """Whoosh's AndNotMatcher moves the prohibited matcher up to the first required document only when
+    both start on the same one: when the prohibited one starts earlier, that document was returned even
+    if prohibited (`a NOT b` found a document holding b), depending on where the documents lie in the
+    index. Every later step already moves it up (`_find_next`)."""
+
+    def _find_first(self) -> None:
+        if self.a.is_active() and self.b.is_active():
+            self._find_next()
+
+
+class _AndNot(AndNot):
+    """`a ANDNOT b` with `_AndNotMatcher`."""
+
+    def matcher(self, searcher, context=None):
+        return _AndNotMatcher(self.a.matcher(searcher, context), self.b.matcher(searcher, searcher.boolean_context()))
+
+
+def _exact_and_not(q: Query) -> Query:
+    """`q` with every `AndNot` (from the syntax or `_hoist_not`) as `_AndNot`; other nodes are copied
+    with their children replaced, keeping their own attributes (a `_CoordOr`'s scale)."""
+    if isinstance(q, AndNot):
+        return _AndNot(_exact_and_not(q.a), _exact_and_not(q.b))
+    if isinstance(q, BinaryQuery):
+        q = copy.copy(q)
+        q.a, q.b = _exact_and_not(q.a), _exact_and_not(q.b)
+    elif isinstance(q, CompoundQuery):
+        q = copy.copy(q)
+        q.subqueries = [_exact_and_not(s) for s in q.subqueries]
+    elif isinstance(q, Not):
+        q = copy.copy(q)
+        q.query = _exact_and_not(q.query)
+    return q
 
 
 def _hoist_not(q: Query) -> Query:
