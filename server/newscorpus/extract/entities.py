@@ -541,7 +541,7 @@ def find_entities(articles: list[Article], gazetteer: Gazetteer, previous: Store
         old_ids = _rule_ids(previous.names, set(gaz_ids))
         if any(names[k][:2] != f[:2] or rule_ids[k] != old_ids[k] for k, f in previous.names.items()):
             return find_entities(articles, gazetteer)
-        kept = kept - _articles_holding(
+        kept = kept - _articles_matching(
             sorted(names[k].name for k in names.keys() - previous.names.keys()),
             [(a.id, aps) for a, aps in zip(articles, by_article, strict=True) if a.id in kept],
         )
@@ -657,14 +657,15 @@ def _reusable(
     return frozenset(old)
 
 
-def _articles_holding(names: list[str], articles: list[tuple[str, list[Passage]]]) -> set[str]:
-    """The articles with a passage that holds every word of one of `names` as a substring: where such a
-    name (matched case-sensitively, as rule-found names are, and within one passage) may match. Texts are
-    searched a few hundred articles at a time, one `str.find` pass per name for its longest word."""
-    by_word: dict[str, list[list[str]]] = {}
+def _articles_matching(names: list[str], articles: list[tuple[str, list[Passage]]]) -> set[str]:
+    """The articles in which one of the rule-found `names` matches (as `find_entities` matches them): the
+    articles whose spans a new name may change. A passage is tried only when it holds every word of the
+    name; texts are searched a few hundred articles at a time, one `str.find` pass per name for its
+    longest word."""
+    by_word: dict[str, list[tuple[list[str], _Pattern]]] = {}
     for name in names:
         words = name.split()
-        by_word.setdefault(max(words, key=len), []).append(words)
+        by_word.setdefault(max(words, key=len), []).append((words, _label_pattern(name, ignore_case=False)))
     found: set[str] = set()
     for at in range(0, len(articles), 500) if by_word else ():
         batch = articles[at:at + 500]
@@ -676,13 +677,15 @@ def _articles_holding(names: list[str], articles: list[tuple[str, list[Passage]]
             offset += len(text)
         starts.append(offset)
         joined = "".join(parts)
-        for longest, word_lists in by_word.items():
+        for longest, labels in by_word.items():
             i = joined.find(longest)
             while i >= 0:
                 k = bisect.bisect_right(starts, i) - 1
                 article_id, aps = batch[k]
                 if article_id not in found and any(
-                    all(w in p.text for w in words) for words in word_lists for p in aps
+                    all(w in p.text for w in words) and pattern.compiled.search(p.text)
+                    for words, pattern in labels
+                    for p in aps
                 ):
                     found.add(article_id)
                 i = joined.find(longest, starts[k + 1])
