@@ -170,3 +170,36 @@ def test_not_excludes_a_document_whatever_lies_before_it_in_the_index() -> None:
             assert sorted(searcher.stored_fields(d)["key"] for d in found.docs()) == (
                 ["b", "c", "d"] if query.endswith("OR leipzig") else ["c"]
             ), query
+
+
+def test_scores_through_whoosh_do_not_depend_on_how_the_index_is_split() -> None:
+    """Queries Whoosh scores (query syntax, the deal index) give every document the score it gets in one
+    segment when the index has a small second segment (an update appends one): Whoosh preloads an OR of
+    three or more clauses over a segment of at most 5 000 documents, and the preloaded matcher does not
+    tell the coordination bonus which terms a document matches."""
+    from whoosh.fields import ID, TEXT, Schema
+    from whoosh.filedb.filestore import RamStorage
+
+    from newscorpus.index.whoosh_engine import _parse, _parser, _whoosh_scores
+
+    schema = Schema(key=ID(stored=True), a=TEXT, b=TEXT, c=TEXT)
+    words = ["alpha beta", "alpha gamma", "beta delta", "gamma", "alpha beta gamma"]
+    docs = [{"key": f"d{i}", "a": words[i % 5], "b": words[i % 3], "c": words[i % 7 % 5]} for i in range(5200)]
+
+    def index(parts: list[list[dict]]):
+        ix = RamStorage().create_index(schema)
+        for part in parts:
+            writer = ix.writer()
+            for doc in part:
+                writer.add_document(**doc)
+            writer.commit(merge=False)
+        return ix
+
+    def scores(ix) -> dict[str, float]:
+        with ix.searcher() as searcher:
+            q = _parse(_parser(["a", "b", "c"], schema), "alpha beta gamma")
+            return {searcher.stored_fields(d)["key"]: round(s, 6) for d, s in _whoosh_scores(searcher, q)}
+
+    one, two = index([docs]), index([docs[:5100], docs[5100:]])
+    assert len(two.reader().leaf_readers()) == 2
+    assert scores(one) == scores(two)

@@ -10,7 +10,7 @@ import copy
 import logging
 import re
 import threading
-from collections.abc import Sequence, Set
+from collections.abc import Iterator, Sequence, Set
 from operator import itemgetter
 from pathlib import Path
 
@@ -338,9 +338,7 @@ class WhooshIndex:
         (`fast_scoring`, same scores), else through Whoosh's matchers."""
         if supports(q, (_CoordOr,)):
             return TermAtATime(self._passage_searcher, _CoordOr, _coord_termcount, self._term_cache).scores(q)
-        return DocScores.from_dict(
-            {docnum: score for score, docnum in self._passage_searcher.search(q, limit=None).top_n}
-        )
+        return DocScores.from_dict(dict(_whoosh_scores(self._passage_searcher, q)))
 
     def _amount_docs(self) -> np.ndarray:
         """Per document number, whether the passage states an amount; read from the index on first use."""
@@ -361,13 +359,28 @@ class WhooshIndex:
         with self._lock:
             hits = [
                 Hit.model_construct(key=self._deal_keys[docnum][0], score=round(score, 6))
-                for score, docnum in self._deal_searcher.search(q, limit=None).top_n
+                for docnum, score in _whoosh_scores(self._deal_searcher, q)
             ]
         return sorted(hits, key=lambda h: (-h.score, h.key))
 
     def close(self) -> None:
         self._passage_searcher.close()
         self._deal_searcher.close()
+
+
+def _whoosh_scores(searcher: Searcher, q: Query) -> Iterator[tuple[int, float]]:
+    """(document number, score) of every document `q` matches, through Whoosh's matchers, each segment's
+    matcher walked to its end. `Searcher.search` lets an OR of three or more clauses over a segment of
+    at most 5 000 documents preload its matches (`PreloadedOr`), which does not tell the coordination
+    bonus which terms a document matches: scores then depended on how the index is split into segments
+    (an update that appends a small segment ranked deals differently from a full build). Asking for the
+    current match (`needs_current`) keeps Whoosh's tree of unions in every segment."""
+    context = searcher.context(needs_current=True)
+    for sub, offset in searcher.leaf_searchers():
+        m = q.matcher(sub, context)
+        while m.is_active():
+            yield offset + m.id(), m.score()
+            m.next()
 
 
 class _FieldLengths(dict):
