@@ -43,7 +43,7 @@ def _compare(index: WhooshIndex, query: CorpusQuery) -> int:
     return compared
 
 
-@pytest.mark.parametrize("sparse_ratio", [0, fast_scoring.SPARSE_RATIO, 10**9], ids=["dense", "default", "sparse"])
+@pytest.mark.parametrize("sparse_ratio", [0, fast_scoring.SPARSE_RATIO, 10**9], ids=["sparse", "default", "dense"])
 def test_term_at_a_time_equals_whoosh_matchers(
     corpus_query: CorpusQuery, sparse_ratio: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:

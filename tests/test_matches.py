@@ -52,18 +52,21 @@ def test_page_equals_the_exactly_rounded_ranking(
     assert matches.page(np.array(of_doc, np.int32), 7, offset, limit) == expected
 
 
-@pytest.mark.parametrize("sparse_ratio", [0, 10**9], ids=["dense", "sparse"])
+@pytest.mark.parametrize("sparse_ratio", [0, 10**9], ids=["sparse", "dense"])
 def test_combine_is_the_passage_ranking_formula(sparse_ratio: int, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(fast_scoring, "SPARSE_RATIO", sparse_ratio)
-    text = DocScores(np.array([1, 2, 5]), np.array([2.0, 0.0, 1.25]))
-    title = DocScores(np.array([2, 3, 5]), np.array([4.0, 3.0, 2.0]))
+    """Text scores of 0 or below (a negative boost) count as no text match, with or without a title."""
+    text = DocScores(np.array([1, 2, 5, 7, 8]), np.array([2.0, 0.0, 1.25, -0.5, -1.0]))
+    title = DocScores(np.array([2, 3, 5, 8]), np.array([4.0, 3.0, 2.0, 2.0]))
     matches = Matches.combine(text, title)
-    assert matches.ids.tolist() == [1, 2, 3, 5]
+    assert matches.ids.tolist() == [1, 2, 3, 5, 7, 8]
     assert matches.exact() == [
         2.0,
         round(TITLE_ONLY_WEIGHT * 4.0, 6),
         round(TITLE_ONLY_WEIGHT * 3.0, 6),
         round(1.25 + TITLE_WEIGHT * 2.0, 6),
+        0.0,
+        round(TITLE_ONLY_WEIGHT * 2.0, 6),
     ]
 
 

@@ -285,15 +285,19 @@ def _union(children: list[_Part]) -> _Part:
         scores = np.bincount(where, np.concatenate([c.scores for c in children]), len(ids))
         counts = np.bincount(where, np.concatenate([_counts(c) for c in children]), len(ids)).astype(np.int64)
         return _Part(ids, scores, counts)
-    # Sums in arrays indexed by document number (a child's ids are distinct, so `+=` adds each once).
+    # Sums in arrays indexed by document number (a child's ids are distinct, so `+=` adds each once; the
+    # first child is assigned, which is the same float as 0.0 plus it). Every matching document counts at
+    # least one term, so the counts also say which documents match.
     scores = np.zeros(span)
-    counts = np.zeros(span, np.int64)
-    found = np.zeros(span, bool)  # flatnonzero is several times faster on booleans than on ints
-    for child in children:
-        scores[child.ids] += child.scores
-        counts[child.ids] += 1 if child.counts is None else child.counts
-        found[child.ids] = True
-    ids = np.flatnonzero(found)
+    counts = np.zeros(span, np.int32)
+    for n, child in enumerate(children):
+        if n == 0:
+            scores[child.ids] = child.scores
+            counts[child.ids] = 1 if child.counts is None else child.counts
+        else:
+            scores[child.ids] += child.scores
+            counts[child.ids] += 1 if child.counts is None else child.counts
+    ids = np.flatnonzero(counts != 0)  # several times faster on booleans than on ints
     return _Part(ids, scores[ids], counts[ids])
 
 
@@ -317,14 +321,17 @@ def _best(children: list[_Part]) -> _Part:
         np.maximum.at(scores, where, np.concatenate([c.scores for c in children]))
         counts = np.bincount(where, np.concatenate([_counts(c) for c in children]), len(ids)).astype(np.int64)
         return _Part(ids, scores, counts)
+    # The largest child is assigned first (the best of several scores does not depend on their order).
     scores = np.full(span, -np.inf)
-    counts = np.zeros(span, np.int64)
-    found = np.zeros(span, bool)
-    for child in children:
-        scores[child.ids] = np.maximum(scores[child.ids], child.scores)
-        counts[child.ids] += 1 if child.counts is None else child.counts
-        found[child.ids] = True
-    ids = np.flatnonzero(found)
+    counts = np.zeros(span, np.int32)
+    for n, child in enumerate(sorted(children, key=lambda c: -len(c.ids))):
+        if n == 0:
+            scores[child.ids] = child.scores
+            counts[child.ids] = 1 if child.counts is None else child.counts
+        else:
+            scores[child.ids] = np.maximum(scores[child.ids], child.scores)
+            counts[child.ids] += 1 if child.counts is None else child.counts
+    ids = np.flatnonzero(counts != 0)  # several times faster on booleans than on ints
     return _Part(ids, scores[ids], counts[ids])
 
 

@@ -51,15 +51,21 @@ class Matches(NamedTuple):
             ti = np.zeros(len(ids))
             ti[np.searchsorted(ids, title.ids)] = title.scores
         else:
-            t = np.zeros(span)
-            t[text.ids] = text.scores
-            ti = np.zeros(span)
-            ti[title.ids] = title.scores
+            # Arrays over the documents: a passage without a title match keeps its text score (plus
+            # 0.5 × 0.0, the same float) unless that is below zero, which the formula makes 0.01 × 0.0;
+            # the formula proper runs on the title's matches alone.
+            scores = np.zeros(span)
+            scores[text.ids] = text.scores
+            below = text.scores < 0
+            if below.any():
+                scores[text.ids[below]] = 0.0
+            t = scores[title.ids]
+            scores[title.ids] = np.where(t > 0, t + TITLE_WEIGHT * title.scores, TITLE_ONLY_WEIGHT * title.scores)
             found = np.zeros(span, bool)
             found[text.ids] = True
             found[title.ids] = True
             ids = np.flatnonzero(found)
-            t, ti = t[ids], ti[ids]
+            return cls(ids, scores[ids])
         return cls(ids, np.where(t > 0, t + TITLE_WEIGHT * ti, TITLE_ONLY_WEIGHT * ti))
 
     def where(self, keep: np.ndarray) -> Matches:
