@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 import yaml
 from whoosh import index as windex
@@ -93,3 +94,12 @@ def test_parsed_words_are_scored_term_at_a_time_with_whooshs_scores(corpus_query
         whoosh = {docnum: round(score, 6) for score, docnum in searcher.search(q, limit=None).top_n}
         ours = TermAtATime(searcher, _CoordOr, _coord_termcount, TermCache()).scores(q)
         assert _rounded(ours) == whoosh
+
+
+def test_unique_ids_are_numpys_unique_with_inverse() -> None:
+    rng = np.random.default_rng(7)
+    for sizes in ([0], [5], [3, 0, 7], [50, 50], [1, 400, 30, 2]):
+        arrays = [np.sort(rng.choice(1000, n, replace=False)).astype(np.int64) for n in sizes]
+        ids, where = fast_scoring.unique_ids(arrays)
+        expected_ids, expected_where = np.unique(np.concatenate(arrays), return_inverse=True)
+        assert ids.tolist() == expected_ids.tolist() and where.tolist() == expected_where.tolist()

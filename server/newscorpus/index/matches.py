@@ -14,7 +14,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from newscorpus.index.fast_scoring import DocScores, sparse
+from newscorpus.index.fast_scoring import DocScores, sparse, unique_ids
 
 # With passage ranking, a title match lifts the article but does not pick its passages: a passage that
 # matches only through the title ranks after every passage whose own text matches.
@@ -45,7 +45,7 @@ class Matches(NamedTuple):
         matching only through the title ranks after every passage whose text matches."""
         span = max(int(text.ids[-1]) + 1 if len(text.ids) else 0, int(title.ids[-1]) + 1 if len(title.ids) else 0)
         if sparse([text, title], span):  # merge the sorted ids instead of arrays over every document
-            ids = np.union1d(text.ids, title.ids)
+            ids = unique_ids([text.ids, title.ids])[0]
             t = np.zeros(len(ids))
             t[np.searchsorted(ids, text.ids)] = text.scores
             ti = np.zeros(len(ids))
