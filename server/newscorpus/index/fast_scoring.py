@@ -243,7 +243,7 @@ def postings(m: matching.Matcher) -> tuple[np.ndarray, np.ndarray]:
             block_ids, block_weights = m._data[0], m._data[1]
             n = m._blocklength
             if isinstance(block_ids, array):
-                ids.append(np.frombuffer(block_ids, np.uint32))
+                ids.append(np.frombuffer(block_ids, block_ids.typecode))
             else:
                 ids.append(np.fromiter(block_ids, np.int64, n))
             last_ids.append(m._maxid)
@@ -251,8 +251,8 @@ def postings(m: matching.Matcher) -> tuple[np.ndarray, np.ndarray]:
                 weights.append(np.ones(n))
             elif isinstance(block_weights, float):
                 weights.append(np.full(n, block_weights))
-            elif isinstance(block_weights, array) and block_weights.typecode == "d":
-                weights.append(np.frombuffer(block_weights, np.float64))
+            elif isinstance(block_weights, array) and block_weights.typecode in "fd":
+                weights.append(np.frombuffer(block_weights, block_weights.typecode))
             else:
                 weights.append(np.array(block_weights, np.float64))
             m._next_block()
@@ -262,7 +262,7 @@ def postings(m: matching.Matcher) -> tuple[np.ndarray, np.ndarray]:
         if len(ids) > 1:
             starts = np.cumsum([len(block) for block in ids[:-1]])
             deltas[starts] -= np.array(last_ids[:-1], np.int64)
-        return np.cumsum(deltas), np.concatenate(weights)
+        return np.cumsum(deltas), np.concatenate(weights, dtype=np.float64)
     docs: list[int] = []
     values: list[float] = []
     while m.is_active():

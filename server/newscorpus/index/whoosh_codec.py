@@ -2,22 +2,26 @@
 
 A block holds the ids, weights and values (encoded positions) of up to `BLOCK_POSTINGS` postings, pickled as
 one tuple.
-W3 pickles them at protocol 2 as tuples of Python objects: unpickling runs `_codecs.encode` once per value,
-and a search that only scores reads every position anyway. Here a block is pickled at protocol 5 with:
+W3 pickles them at protocol 2 as tuples of Python objects and compresses the whole pickle: unpickling runs
+`_codecs.encode` once per value, and a search that only scores decompresses every position anyway. Here a
+block of at least `ARRAY_MIN_POSTINGS` postings is pickled at protocol 5, not compressed as a whole, with:
 
-- the ids (delta-encoded as in W3) as an `array('I')` and the weights as an `array('d')`: unpickled as two
-  byte copies, read by numpy without conversion (`fast_scoring.postings`);
-- the values as one `PackedValues` blob, split into per-posting bytes only when something asks for a
-  value (phrase queries, copying postings);
-- blocks of fewer than `ARRAY_MIN_POSTINGS` postings as W3's tuples, which are smaller there.
+- the ids (delta-encoded as in W3) as an `array('H')` when every delta fits 16 bits, else `array('I')`, and
+  the weights as the `array('f')` W3's writer keeps them in (it stores every weight as a float32):
+  unpickled as byte copies and read by numpy without conversion (`fast_scoring.postings`);
+- the values as `ZippedValues`, one zlib-compressed blob of every value and its end, decompressed and split
+  into per-posting bytes only when something asks for a value (phrase queries, copying postings).
 
-Whoosh's own reader reads these blocks unchanged: it iterates and indexes the ids, weights and values,
-which arrays and `PackedValues` support. The block layout, block statistics and term infos are W3's.
+Smaller blocks keep W3's compressed tuples, which are smaller there. Whoosh's own reader reads every block
+unchanged: it iterates and indexes the ids, weights and values, which arrays and `ZippedValues` support
+(each block records whether it is compressed). The block layout, block statistics and term infos are W3's.
+Blocks written before (weights as `array('d')`, `PackedValues`, compressed whole) still read.
 """
 
 from __future__ import annotations
 
 import pickle
+import sys
 import zlib
 from array import array
 from collections.abc import Iterator, Sequence
@@ -79,6 +83,47 @@ class PackedValues(Sequence[bytes]):
             start = end
 
 
+class ZippedValues(Sequence[bytes]):
+    """A block's values as one zlib-compressed blob: each value's end (4 bytes, little-endian) and then
+    the values' bytes. Decompressed on the first access, so reading a block's ids and weights costs no
+    decompression. Pickled into every block: this class must stay importable under this name."""
+
+    __slots__ = ("_count", "_packed", "_zipped")
+
+    def __init__(self, count: int, zipped: bytes) -> None:
+        self._count, self._zipped = count, zipped
+        self._packed: PackedValues | None = None
+
+    @classmethod
+    def of(cls, values: PackedValues, level: int) -> ZippedValues:
+        ends = array("I", values._ends)
+        if sys.byteorder == "big":
+            ends.byteswap()
+        return cls(len(ends), zlib.compress(ends.tobytes() + values._blob, level))
+
+    def __reduce__(self):
+        return ZippedValues, (self._count, self._zipped)
+
+    def _values(self) -> PackedValues:
+        if self._packed is None:
+            raw = zlib.decompress(self._zipped)
+            ends = array("I")
+            ends.frombytes(raw[: 4 * self._count])
+            if sys.byteorder == "big":
+                ends.byteswap()
+            self._packed = PackedValues(raw[4 * self._count :], ends)
+        return self._packed
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __getitem__(self, i):  # Sequence's contract: an int or a slice
+        return self._values()[i]
+
+    def __iter__(self) -> Iterator[bytes]:
+        return iter(self._values())
+
+
 class FastBlockPostingsWriter(W3PostingsWriter):
     """`W3PostingsWriter` whose block data is arrays and `PackedValues`, pickled at `BLOCK_PROTOCOL`."""
 
@@ -86,7 +131,8 @@ class FastBlockPostingsWriter(W3PostingsWriter):
         if self._byteids or len(self._ids) < ARRAY_MIN_POSTINGS:
             return super()._mini_ids()
         ids = self._ids
-        return array("I", [b - a for a, b in zip([0, *ids[:-1]], ids, strict=True)])
+        deltas = [b - a for a, b in zip([0, *ids[:-1]], ids, strict=True)]
+        return array("H" if max(deltas) < 1 << 16 else "I", deltas)
 
     def _mini_weights(self):
         weights = self._weights
@@ -94,7 +140,7 @@ class FastBlockPostingsWriter(W3PostingsWriter):
             return None
         if all(w == weights[0] for w in weights):
             return weights[0]
-        return array("d", weights) if len(weights) >= ARRAY_MIN_POSTINGS else tuple(weights)
+        return weights if len(weights) >= ARRAY_MIN_POSTINGS else tuple(weights)  # W3 keeps an array('f')
 
     def _mini_values(self):
         fixedsize = self._format.fixed_value_size()
@@ -106,9 +152,13 @@ class FastBlockPostingsWriter(W3PostingsWriter):
         if not self._blockcount:
             self._postfile.write(WHOOSH3_HEADER_MAGIC)
         self._terminfo.add_block(self)
-        data = (self._mini_ids(), self._mini_weights(), self._mini_values())
-        databytes = pickle.dumps(data, BLOCK_PROTOCOL)
+        ids, weights, values = self._mini_ids(), self._mini_weights(), self._mini_values()
         comp = self._compression
+        if isinstance(ids, array):  # an array block: only its values are compressed
+            if comp and isinstance(values, PackedValues):
+                values = ZippedValues.of(values, comp)
+            comp = 0
+        databytes = pickle.dumps((ids, weights, values), BLOCK_PROTOCOL)
         if comp:
             databytes = zlib.compress(databytes, comp)
         ids = self._ids
