@@ -103,3 +103,15 @@ def test_unique_ids_are_numpys_unique_with_inverse() -> None:
         ids, where = fast_scoring.unique_ids(arrays)
         expected_ids, expected_where = np.unique(np.concatenate(arrays), return_inverse=True)
         assert ids.tolist() == expected_ids.tolist() and where.tolist() == expected_where.tolist()
+
+
+def test_an_and_keeps_the_documents_of_every_child_with_their_summed_scores() -> None:
+    def part(ids: list[int], scores: list[float]) -> fast_scoring._Part:
+        return fast_scoring._Part(np.array(ids, np.int64), np.array(scores), None)
+
+    common = part([1, 2, 3, 5, 8, 9], [1.0, 2.0, 3.0, 5.0, 8.0, 9.0])
+    rare = part([2, 8, 12], [0.5, 0.25, 4.0])  # 12: beyond the common word's last document
+    both = fast_scoring._intersect([common, rare])
+    assert both.ids.tolist() == [2, 8] and both.scores.tolist() == [2.5, 8.25] and both.counts.tolist() == [2, 2]
+    assert len(fast_scoring._intersect([common, part([], [])]).ids) == 0
+    assert fast_scoring._intersect([rare, rare]).ids.tolist() == [2, 8, 12]

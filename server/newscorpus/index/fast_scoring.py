@@ -29,7 +29,6 @@ from __future__ import annotations
 from array import array
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
-from functools import reduce
 from typing import NamedTuple
 
 import numpy as np
@@ -307,7 +306,15 @@ def _union(children: list[_Part]) -> _Part:
 
 
 def _intersect(children: list[_Part]) -> _Part:
-    ids = reduce(lambda a, b: np.intersect1d(a, b, assume_unique=True), (c.ids for c in children))
+    """The documents of every child, their scores summed in the children's order from 0.0. The smallest
+    child's ids are looked up in the others (binary search), not merged with them: a phrase of a rare
+    and a common word costs the rare word's matches, not the common one's."""
+    ids = min((c.ids for c in children), key=len)
+    for child in children:
+        if len(ids) and child.ids is not ids:
+            at = np.searchsorted(child.ids, ids)
+            at[at == len(child.ids)] = 0  # past the end: not there (compared below with some id)
+            ids = ids[child.ids[at] == ids] if len(child.ids) else ids[:0]
     scores = np.zeros(len(ids), np.float64)
     counts = np.zeros(len(ids), np.int64)
     for child in children:
