@@ -125,7 +125,8 @@ class ZippedValues(Sequence[bytes]):
 
 
 class FastBlockPostingsWriter(W3PostingsWriter):
-    """`W3PostingsWriter` whose block data is arrays and `PackedValues`, pickled at `BLOCK_PROTOCOL`."""
+    """`W3PostingsWriter` whose array blocks hold arrays and `ZippedValues`, pickled at `BLOCK_PROTOCOL` and
+    not compressed as a whole."""
 
     def _mini_ids(self):
         if self._byteids or len(self._ids) < ARRAY_MIN_POSTINGS:
