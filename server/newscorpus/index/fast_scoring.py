@@ -312,9 +312,8 @@ def _intersect(children: list[_Part]) -> _Part:
     ids = min((c.ids for c in children), key=len)
     for child in children:
         if len(ids) and child.ids is not ids:
-            at = np.searchsorted(child.ids, ids)
-            at[at == len(child.ids)] = 0  # past the end: not there (compared below with some id)
-            ids = ids[child.ids[at] == ids] if len(child.ids) else ids[:0]
+            at = np.minimum(np.searchsorted(child.ids, ids), len(child.ids) - 1)  # past the end: compared with the last
+            ids = ids[child.ids[at] == ids]
     scores = np.zeros(len(ids), np.float64)
     counts = np.zeros(len(ids), np.int64)
     for child in children:

@@ -50,23 +50,22 @@ class Matches(NamedTuple):
             t[np.searchsorted(ids, text.ids)] = text.scores
             ti = np.zeros(len(ids))
             ti[np.searchsorted(ids, title.ids)] = title.scores
-        else:
-            # Arrays over the documents: a passage without a title match keeps its text score (plus
-            # 0.5 × 0.0, the same float) unless that is below zero, which the formula makes 0.01 × 0.0;
-            # the formula proper runs on the title's matches alone.
-            scores = np.zeros(span)
-            scores[text.ids] = text.scores
-            below = text.scores < 0
-            if below.any():
-                scores[text.ids[below]] = 0.0
-            t = scores[title.ids]
-            scores[title.ids] = np.where(t > 0, t + TITLE_WEIGHT * title.scores, TITLE_ONLY_WEIGHT * title.scores)
-            found = np.zeros(span, bool)
-            found[text.ids] = True
-            found[title.ids] = True
-            ids = np.flatnonzero(found)
-            return cls(ids, scores[ids])
-        return cls(ids, np.where(t > 0, t + TITLE_WEIGHT * ti, TITLE_ONLY_WEIGHT * ti))
+            return cls(ids, np.where(t > 0, t + TITLE_WEIGHT * ti, TITLE_ONLY_WEIGHT * ti))
+        # Arrays over the documents: a passage without a title match keeps its text score (plus 0.5 × 0.0,
+        # the same float) unless that is below zero, which the formula makes 0.01 × 0.0; the formula proper
+        # runs on the title's matches alone.
+        scores = np.zeros(span)
+        scores[text.ids] = text.scores
+        below = text.scores < 0
+        if below.any():
+            scores[text.ids[below]] = 0.0
+        t = scores[title.ids]
+        scores[title.ids] = np.where(t > 0, t + TITLE_WEIGHT * title.scores, TITLE_ONLY_WEIGHT * title.scores)
+        found = np.zeros(span, bool)
+        found[text.ids] = True
+        found[title.ids] = True
+        ids = np.flatnonzero(found)
+        return cls(ids, scores[ids])
 
     def where(self, keep: np.ndarray) -> Matches:
         """Only the passages where `keep` (a boolean per passage) is true."""
