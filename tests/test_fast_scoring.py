@@ -9,11 +9,21 @@ import numpy as np
 import pytest
 import yaml
 from whoosh import index as windex
+from whoosh.query import Term
 
 from newscorpus.config import BUNDLED_CORPUS
 from newscorpus.index import fast_scoring
 from newscorpus.index.fast_scoring import DocScores, TermAtATime, TermCache, supports
-from newscorpus.index.whoosh_engine import PASSAGES, WhooshBuilder, WhooshIndex, _build, _coord_termcount, _CoordOr
+from newscorpus.index.whoosh_engine import (
+    COORD,
+    PASSAGES,
+    WhooshBuilder,
+    WhooshIndex,
+    _BestOf,
+    _build,
+    _coord_termcount,
+    _CoordOr,
+)
 from newscorpus.index.whoosh_engine import _passage_docs as passage_docs
 from newscorpus.query.api import CorpusQuery
 
@@ -115,3 +125,20 @@ def test_an_and_keeps_the_documents_of_every_child_with_their_summed_scores() ->
     assert both.ids.tolist() == [2, 8] and both.scores.tolist() == [2.5, 8.25] and both.counts.tolist() == [2, 2]
     assert len(fast_scoring._intersect([common, part([], [])]).ids) == 0
     assert fast_scoring._intersect([rare, rare]).ids.tolist() == [2, 8, 12]
+
+
+def test_a_term_twice_among_alternatives_scores_as_whoosh_scores_it(corpus_query: CorpusQuery) -> None:
+    """Two spellings with one stem give the same term twice in a best-of: it is scored once, and still
+    counts twice as a matching term for the coordination bonus, as Whoosh's matchers count it."""
+    index = corpus_query._index
+    assert isinstance(index, WhooshIndex)
+    searcher = index._passage_searcher
+    analyzer = searcher.schema["text"].analyzer
+    word, other, ki = (
+        Term("text", next(iter(analyzer(w, mode="query"))).text) for w in ("Rechenzentren", "Milliarden", "KI")
+    )
+    assert all(searcher.doc_frequency("text", t.text) for t in (word, other, ki))
+    for alternatives in ([word, word], [word, word.with_boost(0.8), word], [word, other, word]):
+        q = _CoordOr([_BestOf(alternatives), ki], scale=COORD)
+        whoosh = {docnum: round(score, 6) for score, docnum in searcher.search(q, limit=None).top_n}
+        assert _rounded(TermAtATime(searcher, _CoordOr, _coord_termcount, TermCache()).scores(q)) == whoosh

@@ -150,19 +150,35 @@ class TermAtATime:
         subs = q.subqueries
         if len(subs) == 1:
             return self._eval(subs[0], sub)
-        children = [self._eval(s, sub) for s in subs]
-        if type(q) is And:
-            part = _intersect(children)
-        elif isinstance(q, DisjunctionMax):
-            part = _best(children)
+        if isinstance(q, DisjunctionMax):
+            part = _best(self._alternatives(subs, sub))
         else:
-            part = _union(children)
+            children = [self._eval(s, sub) for s in subs]
+            part = _intersect(children) if type(q) is And else _union(children)
         if q.boost != 1.0:
             part = part._replace(scores=part.scores * q.boost)
         if isinstance(q, self._coord_type) and q.scale and self._has_terms(q, sub):
             termcount = self._termcount(q, self._searcher)
             part = part._replace(scores=_coordinate(part, termcount, q.scale))
         return part
+
+    def _alternatives(self, subs: Sequence[Query], sub: Searcher) -> list[_Part]:
+        """The children of a best-of, a term that is among them more than once (two spellings of a word
+        with one stem) scored once: the best of equal scores is that score, and every copy still counts
+        as a matching term."""
+        copies: dict[Query, int] = {}
+        for s in subs:
+            if type(s) is Term:
+                copies[s] = copies.get(s, 0) + 1
+        children = []
+        for s in subs:
+            if type(s) is not Term:
+                children.append(self._eval(s, sub))
+            elif s in copies:
+                part = self._eval(s, sub)
+                times = copies.pop(s)
+                children.append(part if times == 1 else part._replace(counts=np.full(len(part.ids), times, np.int64)))
+        return children
 
     def _has_terms(self, q: Query, sub: Searcher) -> bool:
         """Whether any leaf of `q` has postings in this segment (Whoosh applies the bonus only then)."""
