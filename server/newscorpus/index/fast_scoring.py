@@ -83,6 +83,12 @@ def supports(q: Query, coord_types: tuple[type, ...]) -> bool:
     return False
 
 
+# Bits of the part combinations `TermAtATime.bounds` tells apart (a table of 2**BOUND_BITS bounds).
+BOUND_BITS = 12
+
+# A restricted evaluation looks documents up in a posting list this many times longer (`_Within`).
+FEW_DOCS = 32
+
 # Postings kept between searches by `TermCache`: 16 bytes each (id and weight), so at most ~64 MB.
 CACHED_POSTINGS = 4_000_000
 
@@ -129,31 +135,143 @@ class TermAtATime:
         self._coord_type = coord_type
         self._termcount = termcount
 
-    def scores(self, q: Query) -> DocScores:
-        """Scores by global document number, for every document `q` matches."""
+    def scores(self, q: Query, within: np.ndarray | None = None) -> DocScores:
+        """Scores by global document number, for every document `q` matches; only for those `within` (global
+        document numbers, ascending), if given. A document's score comes from its own postings and
+        index-wide statistics alone, so it is the same either way."""
         ids: list[np.ndarray] = []
         scores: list[np.ndarray] = []
-        for sub, offset in self._searcher.subsearchers or [(self._searcher, 0)]:
-            part = self._eval(q, sub)
-            ids.append(part.ids + offset if offset else part.ids)
+        for sub, offset in self._segments():
+            if within is None:
+                part = self._eval(q, sub, None)
+                ids.append(part.ids + offset if offset else part.ids)
+            else:
+                start, end = np.searchsorted(within, [offset, offset + sub.doc_count_all()])
+                kept = _Within(within[start:end] - offset, sub.doc_count_all())
+                part = self._eval(q, sub, kept)
+                ids.append(kept.docs[part.ids] + offset)
             scores.append(part.scores)
         if len(ids) == 1:
             return DocScores(ids[0], scores[0])
         return DocScores(np.concatenate(ids), np.concatenate(scores))
 
-    # -- nodes --------------------------------------------------------------------------------------
+    def bounds(self, q: Query) -> np.ndarray:
+        """For every document of the index, at least the score `q` gives it (-inf where it matches
+        nothing), decided from document numbers alone, without scoring. `q` is an OR (plain or the
+        coordination OR) whose children, its parts, `supports` accepts.
 
-    def _eval(self, q: Query, sub: Searcher) -> _Part:
-        """Scores and matching-term counts of `q` in one segment."""
+        Which parts a document matches is one bit each (the parts matching most documents get a bit of
+        their own, the rest share one: matching any of them counts as matching all), and each
+        combination's bound is computed once: the node's rule on the bounds of the parts it holds, added
+        in the parts' order as scoring adds their scores (`upper_bound`)."""
+        parts = q.subqueries
+        bounds = np.empty(self._searcher.doc_count_all())
+        for sub, offset in self._segments():
+            found = {n: f for n, part in enumerate(parts) if (f := self._matching(part, sub)) is not None}
+            widest = sorted(found, key=lambda n: (-int(np.count_nonzero(found[n])), n))
+            bit = {n: min(rank, BOUND_BITS - 1) for rank, n in enumerate(widest)}
+            codes = np.zeros(sub.doc_count_all(), np.uint16)
+            for n, matched in found.items():
+                np.bitwise_or(codes, matched * np.uint16(1 << bit[n]), out=codes)
+            combos = np.arange(1 << min(len(found), BOUND_BITS))
+            sums = np.zeros(len(combos))
+            counts = np.zeros(len(combos), np.int64)
+            for n in found:
+                held = (combos >> bit[n]) & 1 == 1
+                bound, terms = self.upper_bound(parts[n], sub)
+                sums += np.where(held, bound, 0.0)
+                counts += np.where(held, terms, 0)
+            if len(parts) > 1:  # a node of one child is that child (`_eval`)
+                if q.boost != 1.0:
+                    sums *= q.boost
+                if isinstance(q, self._coord_type) and q.scale and found:
+                    sums = coordinate(sums, counts, self._termcount(q, self._searcher), q.scale)
+            sums[0] = -np.inf
+            bounds[offset : offset + sub.doc_count_all()] = sums[codes]
+        return bounds
+
+    def upper_bound(self, q: Query, sub: Searcher) -> tuple[float, int]:
+        """At least the score `q` gives any document of one segment, and the most matching terms it counts
+        for one: each term's score at its largest stored weight and the length part of its shortest
+        document (the operations of `_term`, whose result grows with the weight and shrinks with the
+        length part), combined by the node's own rule. Only called for nodes `supports` accepts. Scores are never below
+        0 (BM25 with Whoosh's idf, which stays above 0, and the coordination formula are not), unless a
+        boost is: a negative boost has no bound (inf)."""
+        if q.boost < 0:
+            return np.inf, _leaves(q)
         if type(q) is Term:
-            return self._term(q, sub)
+            field = q.fieldname
+            text = _bytes(sub, field, q.text)
+            reader = sub.reader()
+            if (field, text) not in reader:
+                return 0.0, 0
+            scorer = sub.weighting.scorer(sub, field, text)
+            if not isinstance(scorer, BM25FScorer):
+                return np.inf, 1
+            # A term's stored maximum weight and shortest document: the weight is float32 on disk and the
+            # length is rounded as the lengths column rounds it, so both are nudged to the safe side.
+            info = reader.term_info(field, text)
+            weight = info.max_weight() * (1 + 2**-20)
+            norm = scorer.K1 * ((1 - scorer.B) + scorer.B * info.min_length() / scorer.avgfl) * (1 - 2**-20)
+            score = weight * (scorer.K1 + 1) / (norm + weight) * scorer.idf
+            return score * q.boost, 1
         subs = q.subqueries
         if len(subs) == 1:
-            return self._eval(subs[0], sub)
+            return self.upper_bound(subs[0], sub)
+        children = [self.upper_bound(s, sub) for s in subs]
+        terms = sum(t for _b, t in children)
+        bound = max(b for b, _t in children) if isinstance(q, DisjunctionMax) else sum(b for b, _t in children)
+        bound *= q.boost
+        if isinstance(q, self._coord_type) and q.scale and self._has_terms(q, sub):
+            bound = _coordinate_one(bound, terms, self._termcount(q, self._searcher), q.scale)
+        return bound, terms
+
+    def _segments(self) -> list[tuple[Searcher, int]]:
+        return self._searcher.subsearchers or [(self._searcher, 0)]
+
+    def _matching(self, q: Query, sub: Searcher) -> np.ndarray | None:
+        """Which documents of one segment `q` matches (a boolean each), from document numbers alone; None
+        for none."""
+        if type(q) is Term:
+            field = q.fieldname
+            text = _bytes(sub, field, q.text)
+            reader = sub.reader()
+            if (field, text) not in reader:
+                return None
+            found = np.zeros(sub.doc_count_all(), bool)
+            found[self._cache.postings(reader, field, text)[0]] = True
+            return found
+        subs = q.subqueries
+        children = [self._matching(s, sub) for s in (subs if type(q) is And else dict.fromkeys(subs))]
+        if type(q) is And and len(subs) > 1:
+            if any(c is None for c in children):
+                return None
+            found = children[0]
+            for child in children[1:]:
+                found &= child
+            return found
+        present = [c for c in children if c is not None]
+        if not present:
+            return None
+        found = present[0]
+        for child in present[1:]:
+            found |= child
+        return found
+
+    # -- nodes --------------------------------------------------------------------------------------
+
+    def _eval(self, q: Query, sub: Searcher, within: _Within | None) -> _Part:
+        """Scores and matching-term counts of `q` in one segment; given `within`, of those documents only,
+        numbered by their place among them."""
+        if type(q) is Term:
+            return self._term(q, sub, within)
+        subs = q.subqueries
+        if len(subs) == 1:
+            return self._eval(subs[0], sub, within)
         if isinstance(q, DisjunctionMax):
-            part = _best(self._alternatives(subs, sub))
+            part = _best(self._alternatives(subs, sub, within))
         else:
-            children = [self._eval(s, sub) for s in subs]
+            children = [self._eval(s, sub, within) for s in subs]
             part = _intersect(children) if type(q) is And else _union(children)
         if q.boost != 1.0:
             part = part._replace(scores=part.scores * q.boost)
@@ -162,7 +280,7 @@ class TermAtATime:
             part = part._replace(scores=_coordinate(part, termcount, q.scale))
         return part
 
-    def _alternatives(self, subs: Sequence[Query], sub: Searcher) -> list[_Part]:
+    def _alternatives(self, subs: Sequence[Query], sub: Searcher, within: _Within | None) -> list[_Part]:
         """The children of a best-of, a term that is among them more than once (two spellings of a word
         with one stem) scored once: the best of equal scores is that score, and every copy still counts
         as a matching term."""
@@ -173,9 +291,9 @@ class TermAtATime:
         children = []
         for s in subs:
             if type(s) is not Term:
-                children.append(self._eval(s, sub))
+                children.append(self._eval(s, sub, within))
             elif s in copies:
-                part = self._eval(s, sub)
+                part = self._eval(s, sub, within)
                 times = copies.pop(s)
                 children.append(part if times == 1 else part._replace(counts=np.full(len(part.ids), times, np.int64)))
         return children
@@ -185,7 +303,7 @@ class TermAtATime:
         reader = sub.reader()
         return any((field, _bytes(sub, field, text)) in reader for field, text in q.iter_all_terms())
 
-    def _term(self, q: Term, sub: Searcher) -> _Part:
+    def _term(self, q: Term, sub: Searcher, within: _Within | None) -> _Part:
         field = q.fieldname
         text = _bytes(sub, field, q.text)
         reader = sub.reader()
@@ -193,10 +311,13 @@ class TermAtATime:
             return _NOTHING
         scorer = sub.weighting.scorer(sub, field, text)
         ids, w = self._cache.postings(reader, field, text)
+        places = ids
+        if within is not None:
+            ids, places, w = within.cut(ids, w)
         if not isinstance(scorer, BM25FScorer):
             score, dfl, boost = scorer._score, scorer.dfl, q.boost
             values = [score(weight, dfl(doc)) * boost for doc, weight in zip(ids.tolist(), w.tolist(), strict=True)]
-            return _Part(ids, np.array(values, np.float64), None)
+            return _Part(places, np.array(values, np.float64), None)
         # Whoosh's `idf * ((tf * (K1 + 1)) / (tf + norm))` with the length part `norm` read per document
         # from `_norms`: the same operations on the same operands (in place; + and * commute exactly), so
         # the same floats.
@@ -207,7 +328,7 @@ class TermAtATime:
         scores *= scorer.idf
         if q.boost != 1.0:
             scores *= q.boost
-        return _Part(ids, scores, None)
+        return _Part(places, scores, None)
 
     def _norms(self, sub: Searcher, field: str, scorer: BM25FScorer) -> np.ndarray:
         key = (id(sub.reader()), field, scorer.B, scorer.K1, scorer.avgfl)
@@ -215,6 +336,34 @@ class TermAtATime:
         if norms is None:
             norms = self._cache.norms[key] = bm25_norms(sub.reader(), field, scorer.B, scorer.K1, scorer.avgfl)
         return norms
+
+
+class _Within:
+    """The documents of one segment an evaluation is restricted to (ascending). A posting list is cut to
+    them and its documents are renumbered by their place among them, so the merges above work on arrays
+    as long as the documents kept, not as the segment."""
+
+    def __init__(self, docs: np.ndarray, size: int) -> None:
+        self.docs = docs
+        self._size = size
+        self._places: np.ndarray | None = None
+
+    def cut(self, ids: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The postings (`ids` ascending, `values`) of the documents kept: their ids, places, values."""
+        docs = self.docs
+        if not len(ids) or not len(docs):
+            return ids[:0], ids[:0], values[:0]
+        if len(docs) * FEW_DOCS < len(ids):  # a few documents: each looked up in the long list
+            at = np.minimum(np.searchsorted(ids, docs), len(ids) - 1)
+            found = ids[at] == docs
+            at = at[found]
+            return ids[at], np.flatnonzero(found), values[at]
+        if self._places is None:  # else each posting's place, from a table over the segment
+            self._places = np.full(self._size, -1, np.int64)
+            self._places[docs] = np.arange(len(docs))
+        places = self._places[ids]
+        keep = np.flatnonzero(places >= 0)
+        return ids[keep], places[keep], values[keep]
 
 
 def bm25_norms(reader, field: str, b: float, k1: float, avgfl: float) -> np.ndarray:
@@ -285,6 +434,25 @@ def postings(m: matching.Matcher) -> tuple[np.ndarray, np.ndarray]:
         values.append(m.weight())
         m.next()
     return np.array(docs, np.int64), np.array(values, np.float64)
+
+
+def _leaves(q: Query) -> int:
+    return 1 if type(q) is Term else sum(_leaves(s) for s in q.subqueries)
+
+
+def restrict(ids: np.ndarray, values: np.ndarray, within: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The `ids` (ascending) that are `within` (ascending) and their `values`: the shorter array's ids
+    are looked up in the longer one (binary search), so a few documents cost little against a long
+    posting list."""
+    if not len(ids) or not len(within):
+        return ids[:0], values[:0]
+    if len(within) < len(ids):
+        at = np.minimum(np.searchsorted(ids, within), len(ids) - 1)
+        at = at[ids[at] == within]
+        return ids[at], values[at]
+    at = np.minimum(np.searchsorted(within, ids), len(within) - 1)
+    keep = within[at] == ids
+    return ids[keep], values[keep]
 
 
 def _counts(part: _Part) -> np.ndarray:
@@ -385,8 +553,18 @@ def sparse(children: Sequence[_Part | DocScores], span: int) -> bool:
 
 def _coordinate(part: _Part, termcount: int, scale: float) -> np.ndarray:
     """Whoosh's `CoordMatcher._sqr` (the V-Twin short-query ranking) on every document."""
+    return coordinate(part.scores, _counts(part), termcount, scale)
+
+
+def coordinate(scores: np.ndarray, counts: np.ndarray, termcount: int, scale: float) -> np.ndarray:
+    """The coordination formula on sums of scores and their matching-term counts (arrays alike). It
+    grows with both, so bounds of the inputs give a bound of the result."""
     if termcount == 0 or termcount == scale:
-        return np.zeros(len(part.ids), np.float64)
+        return np.zeros(len(scores), np.float64)
     squared = (termcount - scale) ** 2
     factor = (termcount - 1) / termcount
-    return (part.scores + (_counts(part) - 1) / squared) * factor
+    return (scores + (counts - 1) / squared) * factor
+
+
+def _coordinate_one(score: float, count: int, termcount: int, scale: float) -> float:
+    return float(coordinate(np.array([score]), np.array([count]), termcount, scale)[0])

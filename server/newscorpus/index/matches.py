@@ -5,7 +5,7 @@ rounding decides the order of near-equal passages. Python's `round` is exact (co
 numpy's is not. So the scores stay unrounded float64 arrays through the whole search, and only the
 passages that can reach the page requested get their exact final score in Python: rounding moves a score
 by at most half a millionth per rounding, so every article whose exact best score could reach the page
-has an unrounded best within `_margin` of the page's last one.
+has an unrounded best within `margin` of the page's last one.
 """
 
 from __future__ import annotations
@@ -85,23 +85,37 @@ class Matches(NamedTuple):
         flags = (self.flags if select is None else self.flags[select]).tolist()
         return [round(round(b, 6) * factor, 6) if f else round(b, 6) for b, f in zip(base, flags, strict=True)]
 
+    def joined(self, other: Matches) -> Matches:
+        """These passages and `other`'s (none in both), in document order."""
+        order = np.argsort(np.concatenate([self.ids, other.ids]), kind="stable")
+        flags = None if self.flags is None else np.concatenate([self.flags, other.flags])[order]
+        return Matches(np.concatenate([self.ids, other.ids])[order], np.concatenate([self.base, other.base])[order],
+                       flags, self.factor)
+
+    def bests(self, of_doc: np.ndarray, article_count: int) -> np.ndarray:
+        """Each article's best passage score before rounding (-inf: no matching passage), by ordinal."""
+        approx = self.base if self.flags is None else self.base * np.where(self.flags, self.factor, 1.0)
+        best = np.full(article_count, -np.inf)
+        np.maximum.at(best, of_doc[self.ids], approx)
+        return best
+
     def page(
-        self, of_doc: np.ndarray, article_count: int, offset: int, limit: int
+        self, of_doc: np.ndarray, article_count: int, offset: int, limit: int, *, total: int | None = None
     ) -> tuple[int, list[RankedArticle]]:
         """How many articles match (`of_doc`: each document's article ordinal, below `article_count`), and
         the articles at `offset:offset + limit` of their ranking: by best passage score, ties by ordinal
-        (by id). Best scores are kept per ordinal, so nothing is sorted but the page's candidates."""
+        (by id). Best scores are kept per ordinal, so nothing is sorted but the page's candidates. With
+        `total` given, these are some of the matches, holding every passage of the page's articles and of
+        any article that could rank with them (`page_pruning`), and `total` counts all of them."""
         articles = of_doc[self.ids]
-        approx = self.base if self.flags is None else self.base * np.where(self.flags, self.factor, 1.0)
-        best = np.full(article_count, -np.inf)
-        np.maximum.at(best, articles, approx)
+        best = self.bests(of_doc, article_count)
         matched = best[best > -np.inf]
-        total = len(matched)
+        total = len(matched) if total is None else total
         if offset >= total:
             return total, []
         end = min(offset + limit, total)
-        last = np.partition(matched, total - end)[total - end]
-        chosen = np.flatnonzero((best >= last - self._margin())[articles])
+        last = np.partition(matched, len(matched) - end)[len(matched) - end]
+        chosen = np.flatnonzero((best >= last - self.margin())[articles])
         scores: dict[int, float] = {}
         passages: dict[int, list[tuple[int, float]]] = {}
         for article, docnum, score in zip(
@@ -117,7 +131,7 @@ class Matches(NamedTuple):
         ranked = sorted(scores.items(), key=lambda item: (-item[1], item[0]))[offset:end]
         return total, [(article, score, passages[article]) for article, score in ranked]
 
-    def _margin(self) -> float:
+    def margin(self) -> float:
         """More than twice the most an exact final score can differ from its unrounded value (each
         rounding moves it by at most 0.5e-6, the boost's rounding by `factor` times that before it)."""
         return 4e-6 * (1 + max(self.factor, 1.0))

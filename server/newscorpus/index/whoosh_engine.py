@@ -23,13 +23,13 @@ from whoosh.query import And, AndNot, BinaryQuery, CompoundQuery, DisjunctionMax
 from whoosh.searching import Searcher
 
 from newscorpus.extract.quantities import states_amount
-from newscorpus.index import article_map
+from newscorpus.index import article_map, page_pruning
 from newscorpus.index.analysis import AnalysisConfig, release_models, text_analyzer
 from newscorpus.index.article_map import ArticleMap
 from newscorpus.index.engine import ArticleMatch, ExpandedQuery, Hit, Progress
 from newscorpus.index.fast_positions import FastPositions
-from newscorpus.index.fast_scoring import DocScores, TermAtATime, TermCache, postings, supports
-from newscorpus.index.matches import Matches
+from newscorpus.index.fast_scoring import DocScores, TermAtATime, TermCache, postings, restrict, supports
+from newscorpus.index.matches import TITLE_ONLY_WEIGHT, TITLE_WEIGHT, Matches
 from newscorpus.index.posting_pool import TermPoolWriter
 from newscorpus.index.whoosh_codec import writer_options
 from newscorpus.index.whoosh_reuse import append_index, rewrite_index
@@ -45,6 +45,8 @@ ARTICLE_MAP = "passage-articles.json"  # each passage document's article (`artic
 PASSAGE_FIELDS = ("text", "title")
 DEAL_FIELDS = ("title", "summary", "parties", "evidence")
 
+
+PRUNE = page_pruning.PruneWhen()  # the searches that score only what can reach their page
 
 COORD = 0.9  # bonus for matching more of the query's words (Whoosh's OrGroup factor)
 
@@ -248,10 +250,15 @@ def _save_article_map(folder: Path) -> None:
 
 class WhooshIndex:
     """An opened pair of Whoosh indexes; one searcher each, shared under a lock (searchers are not
-    thread-safe while reading postings)."""
+    thread-safe while reading postings). A page of articles is ranked by scoring only the passages that
+    can reach it (`page_pruning`) for the searches `prune` picks (None: never); the page is the same
+    either way."""
 
-    def __init__(self, folder: Path, *, passage_ranking: bool = True) -> None:
+    def __init__(
+        self, folder: Path, *, passage_ranking: bool = True, prune: page_pruning.PruneWhen | None = PRUNE
+    ) -> None:
         self._folder = folder
+        self._prune = prune
         self._passages = windex.open_dir(str(folder), indexname=PASSAGES)
         self._deals = windex.open_dir(str(folder), indexname=DEALS)
         self._passage_searcher: Searcher = self._passages.searcher(weighting=_LengthCachedBM25F())
@@ -281,8 +288,9 @@ class WhooshIndex:
     def passage_scores(
         self, query: str | ExpandedQuery, *, article_ids: frozenset[str] | None = None
     ) -> list[tuple[str, float]]:
+        expanded = query if isinstance(query, ExpandedQuery) else ExpandedQuery(text=query)
         with self._lock:
-            matches = self._matches(query, article_ids)
+            matches = self._matches(expanded, self._queries(expanded), article_ids)
             keys = self._passage_keys
             ranked = [
                 (keys[docnum][0], score) for docnum, score in zip(matches.ids.tolist(), matches.exact(), strict=True)
@@ -296,10 +304,16 @@ class WhooshIndex:
         self, query: str | ExpandedQuery, *, article_ids: frozenset[str] | None = None, offset: int = 0,
         limit: int = 10,
     ) -> tuple[int, list[ArticleMatch]]:
+        expanded = query if isinstance(query, ExpandedQuery) else ExpandedQuery(text=query)
         with self._lock:
-            matches = self._matches(query, article_ids)
             articles = self._articles()
-            total, page = matches.page(articles.of_doc, len(articles.ids), offset, limit)
+            queries = self._queries(expanded)
+            pruned = self._pruned(expanded, queries, article_ids, offset + limit)
+            if pruned is None:
+                matches, total = self._matches(expanded, queries, article_ids), None
+            else:
+                total, matches = pruned
+            total, page = matches.page(articles.of_doc, len(articles.ids), offset, limit, total=total)
             keys = self._passage_keys
             return total, [
                 ArticleMatch(
@@ -310,12 +324,24 @@ class WhooshIndex:
                 for ordinal, score, passages in page
             ]
 
-    def _matches(self, query: str | ExpandedQuery, article_ids: frozenset[str] | None) -> Matches:
-        """Every passage the query matches, with what its final score is computed from."""
-        expanded = query if isinstance(query, ExpandedQuery) else ExpandedQuery(text=query)
-        schema = self._schema
-        queries = [_build(parser, expanded, fields, schema) for fields, parser in self._passage_parsers.items()]
-        found = [self._doc_scores(q) if q is not None else DocScores.empty() for q in queries]
+    def _queries(self, expanded: ExpandedQuery) -> list[Query | None]:
+        """The Whoosh queries of a search: on the text, then on the title (or one on both fields)."""
+        return [_build(parser, expanded, fields, self._schema) for fields, parser in self._passage_parsers.items()]
+
+    def _matches(
+        self, expanded: ExpandedQuery, queries: list[Query | None], article_ids: frozenset[str] | None,
+        within: np.ndarray | None = None, title: DocScores | None = None,
+    ) -> Matches:
+        """The passages the queries match (only those `within`, document numbers ascending, if given), with
+        what their final scores are computed from. `title`: the title query's scores, if already known."""
+        found = []
+        for n, q in enumerate(queries):
+            if q is None:
+                found.append(DocScores.empty())
+            elif n == 1 and title is not None:
+                found.append(title if within is None else DocScores(*restrict(*title, within)))
+            else:
+                found.append(self._doc_scores(q, within))
         matches = Matches.combine(*found) if self._passage_ranking else Matches.single(found[0])
         if article_ids is not None:
             articles = self._articles()
@@ -323,6 +349,49 @@ class WhooshIndex:
         if expanded.amount_boost != 1.0:
             matches = matches.boosted(self._amount_docs()[matches.ids], expanded.amount_boost)
         return matches
+
+    def _pruned(
+        self, expanded: ExpandedQuery, queries: list[Query | None], article_ids: frozenset[str] | None, wanted: int
+    ) -> tuple[int, Matches] | None:
+        """How many articles match and the passages that decide the first `wanted` of them
+        (`page_pruning`), or None when the query is left to a full evaluation: its text query is not an
+        OR of parts that term-at-a-time scoring handles, or `prune` does not pick it.
+
+        The bound of a passage's final score: its text score is at most the coordination formula on the
+        bounds of the parts it matches (`TermAtATime.bounds`); with its title's exact score, `combine`'s
+        formula is bounded the same way; the amount boost multiplies it at most by its factor."""
+        text = queries[0]
+        if (
+            self._prune is None
+            or not isinstance(text, _CoordOr)
+            or not all(q is None or supports(q, (_CoordOr,)) for q in queries)
+        ):
+            return None
+        searcher = self._passage_searcher
+        sizes = [sum(searcher.doc_frequency(f, t) for f, t in part.iter_all_terms()) for part in text.subqueries]
+        if not self._prune.applies(sizes):
+            return None
+        evaluator = self._evaluator()
+        bound = evaluator.bounds(text)  # scores are never below 0 (`upper_bound`): max(text, 0) is text
+        title = None
+        if self._passage_ranking and queries[1] is not None:
+            title = evaluator.scores(queries[1])
+            with_text = bound[title.ids]
+            bound[title.ids] = np.where(
+                with_text > -np.inf,
+                np.maximum(with_text + TITLE_WEIGHT * title.scores, TITLE_ONLY_WEIGHT * title.scores),
+                TITLE_ONLY_WEIGHT * title.scores,
+            )
+        articles = self._articles()
+        if article_ids is not None:
+            np.copyto(bound, -np.inf, where=~articles.mask(article_ids)[articles.of_doc])
+        if expanded.amount_boost > 1.0:
+            np.multiply(bound, expanded.amount_boost, out=bound, where=self._amount_docs())
+
+        def exact(within: np.ndarray) -> Matches:
+            return self._matches(expanded, queries, article_ids, within, title)
+
+        return page_pruning.prune(bound, articles.of_doc, len(articles.ids), wanted, exact)
 
     def _articles(self) -> ArticleMap:
         """Each passage document's article: as the build saved it, else read from the index."""
@@ -333,12 +402,16 @@ class WhooshIndex:
             ) or article_map.article_map(searcher, "article_id")
         return self._article_map
 
-    def _doc_scores(self, q: Query) -> DocScores:
-        """Score by document number of every passage `q` matches: term at a time where the tree allows
-        (`fast_scoring`, same scores), else through Whoosh's matchers."""
+    def _doc_scores(self, q: Query, within: np.ndarray | None = None) -> DocScores:
+        """Score by document number of every passage `q` matches (of those `within`, ascending, if given):
+        term at a time where the tree allows (`fast_scoring`, same scores), else through Whoosh's matchers."""
         if supports(q, (_CoordOr,)):
-            return TermAtATime(self._passage_searcher, _CoordOr, _coord_termcount, self._term_cache).scores(q)
-        return DocScores.from_dict(dict(_whoosh_scores(self._passage_searcher, q)))
+            return self._evaluator().scores(q, within)
+        found = DocScores.from_dict(dict(_whoosh_scores(self._passage_searcher, q)))
+        return found if within is None else DocScores(*restrict(*found, within))
+
+    def _evaluator(self) -> TermAtATime:
+        return TermAtATime(self._passage_searcher, _CoordOr, _coord_termcount, self._term_cache)
 
     def _amount_docs(self) -> np.ndarray:
         """Per document number, whether the passage states an amount; read from the index on first use."""
