@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 import yaml
 from whoosh import index as windex
+from whoosh.query import Term
 
 from newscorpus.config import BUNDLED_CORPUS
 from newscorpus.index import fast_scoring, page_pruning
@@ -19,6 +20,7 @@ from newscorpus.index.build import live_build
 from newscorpus.index.fast_scoring import TermAtATime, TermCache
 from newscorpus.index.page_pruning import PruneWhen
 from newscorpus.index.whoosh_engine import (
+    COORD,
     PASSAGES,
     WhooshBuilder,
     WhooshIndex,
@@ -169,3 +171,22 @@ def test_the_engine_prunes_only_what_the_rule_picks(corpus_query: CorpusQuery, f
         assert never._pruned(expanded, queries, None, 10) is None
     finally:
         never.close()
+
+
+def test_a_negative_boost_leaves_its_passages_unbounded_not_lost(
+    pruned_and_full: tuple[WhooshIndex, WhooshIndex],
+) -> None:
+    """A part or query with a negative boost has no bound (inf); when the coordination factor is 0 (one of
+    the query's terms in the index), inf × 0 must still read as unbounded, not as "matches nothing"."""
+    searcher = pruned_and_full[1]._passage_searcher
+    analyzer = searcher.schema["text"].analyzer
+    ki, billions = (Term("text", next(iter(analyzer(w, mode="query"))).text) for w in ("KI", "Milliarden"))
+    for q in (
+        _CoordOr([ki.with_boost(-1.0), Term("text", "zzzznichtimindex")], scale=COORD),
+        _CoordOr([ki.with_boost(-1.0), ki], scale=COORD),
+        _CoordOr([ki, billions], scale=COORD, boost=-1.0),
+    ):
+        evaluator = TermAtATime(searcher, _CoordOr, _coord_termcount, TermCache())
+        bounds, scores = evaluator.bounds(q), evaluator.scores(q)
+        assert len(scores.ids) and np.flatnonzero(bounds > -np.inf).tolist() == scores.ids.tolist()
+        assert (bounds[scores.ids] >= scores.scores).all()

@@ -182,10 +182,12 @@ class TermAtATime:
                 sums += np.where(held, bound, 0.0)
                 counts += np.where(held, terms, 0)
             if len(parts) > 1:  # a node of one child is that child (`_eval`)
-                if q.boost != 1.0:
-                    sums *= q.boost
+                # Unbounded stays so, whatever the boost or the formula's factor (0 × inf is no number).
+                unbounded = (sums == np.inf) | (q.boost < 0)
+                sums = np.where(unbounded, 0.0, sums * q.boost)
                 if isinstance(q, self._coord_type) and q.scale and found:
                     sums = coordinate(sums, counts, self._termcount(q, self._searcher), q.scale)
+                sums[unbounded] = np.inf
             sums[0] = -np.inf
             bounds[offset : offset + sub.doc_count_all()] = sums[codes]
         return bounds
@@ -221,6 +223,8 @@ class TermAtATime:
         children = [self.upper_bound(s, sub) for s in subs]
         terms = sum(t for _b, t in children)
         bound = max(b for b, _t in children) if isinstance(q, DisjunctionMax) else sum(b for b, _t in children)
+        if bound == np.inf:
+            return bound, terms
         bound *= q.boost
         if isinstance(q, self._coord_type) and q.scale and self._has_terms(q, sub):
             bound = _coordinate_one(bound, terms, self._termcount(q, self._searcher), q.scale)
