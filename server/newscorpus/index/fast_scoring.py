@@ -445,18 +445,10 @@ def _leaves(q: Query) -> int:
 
 
 def restrict(ids: np.ndarray, values: np.ndarray, within: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The `ids` (ascending) that are `within` (ascending) and their `values`: the shorter array's ids
-    are looked up in the longer one (binary search), so a few documents cost little against a long
-    posting list."""
-    if not len(ids) or not len(within):
-        return ids[:0], values[:0]
-    if len(within) < len(ids):
-        at = np.minimum(np.searchsorted(ids, within), len(ids) - 1)
-        at = at[ids[at] == within]
-        return ids[at], values[at]
-    at = np.minimum(np.searchsorted(within, ids), len(within) - 1)
-    keep = within[at] == ids
-    return ids[keep], values[keep]
+    """The `ids` (ascending) that are `within` (ascending) and their `values` (`_Within.cut`)."""
+    size = max(int(ids[-1]) if len(ids) else -1, int(within[-1]) if len(within) else -1) + 1
+    kept, _places, kept_values = _Within(within, size).cut(ids, values)
+    return kept, kept_values
 
 
 def _counts(part: _Part) -> np.ndarray:

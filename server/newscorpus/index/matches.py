@@ -87,10 +87,10 @@ class Matches(NamedTuple):
 
     def joined(self, other: Matches) -> Matches:
         """These passages and `other`'s (none in both), in document order."""
-        order = np.argsort(np.concatenate([self.ids, other.ids]), kind="stable")
+        ids = np.concatenate([self.ids, other.ids])
+        order = np.argsort(ids, kind="stable")
         flags = None if self.flags is None else np.concatenate([self.flags, other.flags])[order]
-        return Matches(np.concatenate([self.ids, other.ids])[order], np.concatenate([self.base, other.base])[order],
-                       flags, self.factor)
+        return Matches(ids[order], np.concatenate([self.base, other.base])[order], flags, self.factor)
 
     def bests(self, of_doc: np.ndarray, article_count: int) -> np.ndarray:
         """Each article's best passage score before rounding (-inf: no matching passage), by ordinal."""
