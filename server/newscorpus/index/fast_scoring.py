@@ -196,9 +196,9 @@ class TermAtATime:
         """At least the score `q` gives any document of one segment, and the most matching terms it counts
         for one: each term's score at its largest stored weight and the length part of its shortest
         document (the operations of `_term`, whose result grows with the weight and shrinks with the
-        length part), combined by the node's own rule. Only called for nodes `supports` accepts. Scores are never below
-        0 (BM25 with Whoosh's idf, which stays above 0, and the coordination formula are not), unless a
-        boost is: a negative boost has no bound (inf)."""
+        length part), combined by the node's own rule. Only called for nodes `supports` accepts.
+        Scores are never below 0 (BM25 with Whoosh's idf, which stays above 0, and the coordination
+        formula are not), unless a boost is: a negative boost has no bound (inf)."""
         if q.boost < 0:
             return np.inf, _leaves(q)
         if type(q) is Term:
