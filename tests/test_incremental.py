@@ -18,6 +18,7 @@ import pytest
 from whoosh import index as windex
 
 from newscorpus.config import ENV_PAUSE_AT, Settings
+from newscorpus.index import deleted_stats
 from newscorpus.index.build import (
     DEALS_BY_ARTICLE,
     ENTITY_FINDS,
@@ -30,6 +31,7 @@ from newscorpus.index.build import (
     open_knowledge,
     read_manifest,
 )
+from newscorpus.index.deleted_stats import LiveStats
 from newscorpus.index.whoosh_engine import DEALS, PASSAGES, WhooshBuilder
 from newscorpus.ingest.store import article_to_markdown
 from newscorpus.models import Article
@@ -100,25 +102,33 @@ def full_build_of(settings: Settings, root: Path) -> Settings:
 
 
 def index_contents(folder: Path, indexname: str, key: str) -> dict:
-    """What a Whoosh index holds, by document key instead of number (an update orders and splits its
-    documents differently): stored fields, length bytes, every posting, the field totals."""
+    """What a Whoosh index holds for its live documents, by document key instead of number (an update
+    orders and splits its documents differently and may keep deleted ones): stored fields, length bytes,
+    every posting, and the statistics searches use (document count, field totals, document frequencies),
+    with the deleted documents' share taken out as an opened index takes it out (`deleted_stats`)."""
     with windex.open_dir(str(folder), indexname=indexname).reader() as reader:
+        live = LiveStats(deleted_stats.read(folder, indexname), [r.segment() for r, _ in reader.leaf_readers()])
         keys = {docnum: stored[key] for docnum, stored in reader.iter_docs()}
         scorable = [name for name, field in reader.schema.items() if field.scorable]
-        postings = {}
+        postings, frequencies = {}, {}
         for field, term in reader.all_terms():
             m = reader.postings(field, term)
             items = []
             while m.is_active():
                 items.append((keys[m.id()], m.weight(), m.value()))
                 m.next()
-            postings[field, term] = sorted(items)
+            if items:  # a term of deleted documents only has none
+                postings[field, term] = sorted(items)
+            frequencies[field, term] = reader.doc_frequency(field, term) - live.deleted_frequency(field, term)
+            assert frequencies[field, term] == len(items), (field, term)
         return {
             "stored": {keys[n]: stored for n, stored in reader.iter_docs()},
             # A segment without the field has no length column: None and 0 both mean length 0.
             "lengths": {keys[n]: [reader.doc_field_length(n, f) or 0 for f in scorable] for n in keys},
-            "totals": {f: reader.field_length(f) for f in scorable},
+            "totals": {f: reader.field_length(f) - live.lengths.get(f, 0) for f in scorable},
+            "count": reader.doc_count_all() - live.docs,
             "postings": postings,
+            "frequencies": {t: n for t, n in frequencies.items() if n},
         }
 
 
@@ -410,10 +420,10 @@ def test_articles_dated_after_every_other_append_their_deals(built: Settings, tm
     assert_same_outputs(built, full_build_of(built, tmp_path))
 
 
-def test_an_earlier_article_that_renumbers_deals_rewrites_the_deal_index(built: Settings, tmp_path: Path) -> None:
-    """A new article dated before an old one with a deal of the same parties and type takes that deal's id,
-    and the old deal (a different document) is renumbered: the deal index is rewritten as one segment,
-    copying the unchanged deals, and still equals a full build."""
+def _renumbering_update(built: Settings) -> tuple[Path, Path, list[str]]:
+    """A new article dated before an old one with a deal of the same parties and type takes that deal's
+    id, and the old deal (a different document) is renumbered. Returns the builds before and after, and
+    the update's messages."""
     write_article(built, NEW_ARTICLES[1])
     first = ensure_index(built)
     earlier = _article("2026-11-01-example-microsoft-bayern", "Microsoft investiert in Bayern", [
@@ -427,6 +437,43 @@ def test_an_earlier_article_that_renumbers_deals_rewrites_the_deal_index(built: 
     late = {d.deal_id for d in load_knowledge(first).deals if LATE_ID in d.article_ids}
     taken = {d.deal_id for d in load_knowledge(after).deals if earlier.id in d.article_ids}
     assert late & taken, "the earlier article's deal took the later one's id"
+    return first, after, messages
+
+
+def test_renumbered_deals_are_deleted_from_their_segment_and_appended(built: Settings, tmp_path: Path) -> None:
+    """The renumbered deal's old document is marked deleted where it lies and counted out of the
+    statistics; the segments stay linked, the changed and new deals are one more segment, and every
+    document, statistic and output equals a full build's. A further update carries the deletions over."""
+    first, after, messages = _renumbering_update(built)
+    old_files = {p.name: p.stat().st_ino for p in first.glob(f"{DEALS}_*.*")}
+    new_files = {p.name: p.stat().st_ino for p in after.glob(f"{DEALS}_*.*")}
+    assert old_files and old_files.items() <= new_files.items(), "the previous segments are linked"
+    assert len(list(after.glob(f"{DEALS}_*.pst"))) == 3
+    deleted = re.search(r"and kept \d+ deals from \S+ \((\d+) deleted\)", " ".join(messages))
+    assert deleted and int(deleted.group(1)) >= 1, messages
+    stats = deleted_stats.read(after, DEALS)
+    assert sum(s.docs for s in stats.segments.values()) == int(deleted.group(1))
+    with windex.open_dir(str(after), indexname=DEALS).reader() as reader:
+        assert reader.doc_count_all() - reader.doc_count() == int(deleted.group(1))
+    assert_same_outputs(built, full_build_of(built, tmp_path / "a"))
+
+    write_article(built, NEW_ARTICLES[0])
+    again = ensure_index(built)
+    assert read_manifest(again).mode == "incremental"
+    assert deleted_stats.read(again, DEALS) == stats
+    assert_same_outputs(built, full_build_of(built, tmp_path / "b"))
+
+
+def test_too_many_deleted_deals_rewrite_the_deal_index(
+    built: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past `MAX_DELETED` the deal index is rewritten as one segment, copying the unchanged deals, without
+    deleted documents."""
+    from newscorpus.index import whoosh_reuse
+
+    monkeypatch.setattr(whoosh_reuse, "MAX_DELETED", 0.0)
+    _first, after, messages = _renumbering_update(built)
     assert len(list(after.glob(f"{DEALS}_*.pst"))) == 1
+    assert not deleted_stats.path(after, DEALS).exists()
     assert any("and copied" in m and "deals from" in m for m in messages), messages
     assert_same_outputs(built, full_build_of(built, tmp_path))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import logging
+import math
 import re
 import threading
 from collections.abc import Iterator, Sequence, Set
@@ -23,16 +24,17 @@ from whoosh.query import And, AndNot, BinaryQuery, CompoundQuery, DisjunctionMax
 from whoosh.searching import Searcher
 
 from newscorpus.extract.quantities import states_amount
-from newscorpus.index import article_map, page_pruning
+from newscorpus.index import article_map, deleted_stats, page_pruning
 from newscorpus.index.analysis import AnalysisConfig, release_models, text_analyzer
 from newscorpus.index.article_map import ArticleMap
+from newscorpus.index.deleted_stats import LiveStats
 from newscorpus.index.engine import ArticleMatch, ExpandedQuery, Hit, Progress
 from newscorpus.index.fast_positions import FastPositions
 from newscorpus.index.fast_scoring import DocScores, TermAtATime, TermCache, postings, restrict, supports
 from newscorpus.index.matches import TITLE_ONLY_WEIGHT, TITLE_WEIGHT, Matches
 from newscorpus.index.posting_pool import TermPoolWriter
 from newscorpus.index.whoosh_codec import writer_options
-from newscorpus.index.whoosh_reuse import append_index, rewrite_index
+from newscorpus.index.whoosh_reuse import Deleted, append_index, rewrite_index
 from newscorpus.models import KnowledgeBase
 
 log = logging.getLogger(__name__)
@@ -181,10 +183,10 @@ class WhooshBuilder:
     ) -> None:
         """Write what `build` writes from the build in `previous` (of `previous_kb`, by this code): the
         passage index keeps the previous build's segments (hard links) and gets the new articles' passages
-        as a new segment; so does the deal index when every previous deal is in the new build unchanged,
-        else (deal ids are renumbered across the corpus) it is rewritten, copying deals whose document but
-        for the id is a previous one's instead of analysing them (`whoosh_reuse`). Scores do not depend on
-        segments.
+        as a new segment; so does the deal index, its changed and removed deals marked deleted (counted out
+        of the statistics: `deleted_stats`), unless that would leave too many deleted, when it is
+        rewritten, copying deals whose document but for the id is a previous one's instead of analysing
+        them (`whoosh_reuse`). Scores do not depend on segments.
 
         A passage document is a function of its article alone, so the documents of an article that is in
         both knowledge bases unchanged are the previous index's: only the new articles' are derived."""
@@ -207,37 +209,39 @@ class WhooshBuilder:
                     schema, PASSAGES, "passage_id", _passage_docs(kb, copied=kept), previous, same, folder
                 )
             # Deal ids are numbered across the corpus: articles dated after every previous one leave the
-            # previous deals as they were (their documents are appended to), others may renumber them.
-            # Then a deal is copied from any previous one with the same document but for the id.
+            # previous deals as they were, others may renumber some; an old article a new entity name
+            # occurs in may change its deals. A previous deal whose document changed or is gone is
+            # deleted from its segment, new and changed ones appended; when too many would be deleted,
+            # the index is rewritten, copying a deal from any previous one with the same document but
+            # for the id.
+            deal_schema = _deal_schema(schema["text"].analyzer)
             old_docs = list(_deal_docs(previous_kb))
             deal_docs = list(_deal_docs(kb))
             by_id = {d["deal_id"]: d for d in deal_docs}
-            deals = None
-            if all(by_id.get(d["deal_id"]) == d for d in old_docs):
-                old_ids = {d["deal_id"] for d in old_docs}
-                deals = append_index(
-                    DEALS,
-                    (d for d in deal_docs if d["deal_id"] not in old_ids),
-                    previous,
-                    folder,
-                    lambda ix: TermPoolWriter(ix, **writer_options()),
-                )
+            gone = {d["deal_id"]: d for d in old_docs if by_id.get(d["deal_id"]) != d}
+            old_ids = {d["deal_id"] for d in old_docs}
+            deals = append_index(
+                DEALS,
+                (d for d in deal_docs if d["deal_id"] not in old_ids or d["deal_id"] in gone),
+                previous,
+                folder,
+                lambda ix: TermPoolWriter(ix, **writer_options()),
+                Deleted("deal_id", gone, deal_schema),
+            )
             kept_deals = deals is not None
             if deals is None:
                 old_deals: dict[tuple, str] = {}
                 for doc in old_docs:
                     old_deals.setdefault(_content(doc, "deal_id"), doc["deal_id"])
                 sources = {d["deal_id"]: old for d in deal_docs if (old := old_deals.get(_content(d, "deal_id")))}
-                deals = rewrite_index(
-                    _deal_schema(schema["text"].analyzer), DEALS, "deal_id", deal_docs, previous, sources, folder
-                )
+                deals = rewrite_index(deal_schema, DEALS, "deal_id", deal_docs, previous, sources, folder)
             _save_article_map(folder)
         finally:
             if not self.keep_models:
                 release_models(schema["text"].analyzer)
         progress(f"indexed {passages[1]} new passages and {deals[1]} new or changed deals, kept "
                  f"{passages[0]} passages and {'kept' if kept_deals else 'copied'} {deals[0]} deals "
-                 f"from {previous.name}")
+                 f"from {previous.name}" + (f" ({len(gone)} deleted)" if kept_deals and gone else ""))
 
     def open(self, folder: Path) -> WhooshIndex:
         return WhooshIndex(folder, passage_ranking=self.passage_ranking)
@@ -262,7 +266,7 @@ class WhooshIndex:
         self._passages = windex.open_dir(str(folder), indexname=PASSAGES)
         self._deals = windex.open_dir(str(folder), indexname=DEALS)
         self._passage_searcher: Searcher = self._passages.searcher(weighting=_LengthCachedBM25F())
-        self._deal_searcher: Searcher = self._deals.searcher(weighting=_LengthCachedBM25F())
+        self._deal_searcher = _live_searcher(self._deals, folder, DEALS)
         self._passage_keys = _DocKeys(self._passage_searcher, ("passage_id", "article_id"))
         self._deal_keys = _DocKeys(self._deal_searcher, ("deal_id",))
         self._passage_ranking = passage_ranking
@@ -472,15 +476,32 @@ class _FieldLengths(dict):
 class _LengthCachedBM25F(scoring.BM25F):
     """Whoosh's BM25F, reading each document's field length once per (segment, field) instead of from the
     lengths column on every scored posting. Same formula, same inputs: same scores. One instance per
-    searcher; the lengths live as long as it."""
+    searcher; the lengths live as long as it.
 
-    def __init__(self) -> None:
+    With `live` (the index has deleted documents), the document count and each field's average length
+    are those of the live documents, as in a fresh build of them; `_live_searcher` does the same for
+    document frequencies."""
+
+    def __init__(self, live: LiveStats | None = None) -> None:
         super().__init__()
         self._lengths: dict[tuple[int, str], _FieldLengths] = {}
+        self._live = live
+
+    def idf(self, searcher, fieldname, text):
+        if not self._live:
+            return super().idf(searcher, fieldname, text)
+        parent = searcher.get_parent()
+        n = parent.doc_frequency(fieldname, text)
+        dc = parent.doc_count_all() - self._live.docs
+        return math.log(dc / (n + 1)) + 1
 
     def scorer(self, searcher, fieldname, text, qf=1):
         s = super().scorer(searcher, fieldname, text, qf=qf)
         if isinstance(s, scoring.BM25FScorer):
+            if self._live:
+                parent = searcher.get_parent()
+                total = parent.field_length(fieldname) - self._live.lengths.get(fieldname, 0)
+                s.avgfl = total / ((parent.doc_count_all() - self._live.docs) or 1) or 1
             reader = searcher.reader()
             key = (id(reader), fieldname)
             lengths = self._lengths.get(key)
@@ -594,9 +615,28 @@ class _CoordOr(Or):
 
 
 def _coord_termcount(q: Query, searcher: Searcher) -> int:
-    """How many of `q`'s terms occur anywhere in the index (not only in the segment searched)."""
-    top = searcher.get_parent().reader()
+    """How many of `q`'s terms occur anywhere in the index (not only in the segment searched), in live
+    documents (`_live_searcher`)."""
+    top = searcher.get_parent()
     return sum(1 for field, text in q.iter_all_terms() if top.doc_frequency(field, text) > 0)
+
+
+def _live_searcher(ix: windex.Index, folder: Path, indexname: str) -> Searcher:
+    """A searcher of `ix` whose statistics count live documents only (`deleted_stats`): the weighting's
+    document count and lengths, and the top searcher's document frequencies, which Whoosh's idf and our
+    coordination bonus read (Whoosh copies the reader's method onto the searcher; this replaces it)."""
+    reader = ix.reader()
+    live = deleted_stats.LiveStats(deleted_stats.read(folder, indexname), _segments(reader))
+    searcher = Searcher(reader, weighting=_LengthCachedBM25F(live), fromindex=ix)
+    if live:
+        raw = reader.doc_frequency
+        searcher.doc_frequency = lambda fieldname, text: raw(fieldname, text) - live.deleted_frequency(fieldname, text)
+    return searcher
+
+
+def _segments(reader) -> list:
+    """The segments of an opened reader, in order."""
+    return [r.segment() for r, _offset in reader.leaf_readers()]
 
 
 def _word_query(field: str, forms: list[str]) -> Query:

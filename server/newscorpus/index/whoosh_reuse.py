@@ -15,12 +15,14 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from whoosh import index as windex
 from whoosh.fields import Schema
 
+from newscorpus.index import deleted_stats
 from newscorpus.index.posting_pool import TermPoolWriter
 from newscorpus.index.whoosh_codec import writer_options
 
@@ -29,6 +31,9 @@ Doc = dict[str, Any]
 # Each update adds a segment and a search reads every segment's postings of its terms; Whoosh's merge
 # policy only folds tiny segments. An update that would go past this many rewrites the index as one.
 MAX_SEGMENTS = 8
+# Deleted documents stay in their segments (skipped by every search) until the index is rewritten; an
+# update that would leave more than this share of them rewrites it as one segment instead.
+MAX_DELETED = 0.1
 
 
 def append_index(
@@ -37,15 +42,22 @@ def append_index(
     previous: Path,
     folder: Path,
     writer: Callable[[Any], Any],
+    deleted: Deleted | None = None,
 ) -> tuple[int, int] | None:
     """Index `indexname` in `folder` as the one in `previous` plus `new_docs` as a new segment
-    (`writer(index)` makes the writer). The caller guarantees that every document of the previous index
-    is one of the new build, unchanged. None, writing nothing, when the previous index already has
-    `MAX_SEGMENTS` segments (the caller then rewrites it as one). Returns (kept, added)."""
+    (`writer(index)` makes the writer), less the documents `deleted` names, which are marked deleted in
+    their segments and counted out of the statistics (`deleted_stats`). The caller guarantees that every
+    other document of the previous index is one of the new build, unchanged. None, writing nothing, when
+    the previous index already has `MAX_SEGMENTS` segments or would hold more than `MAX_DELETED` of
+    deleted documents (the caller then rewrites it as one). Returns (kept, added)."""
+    deletions = deleted_stats.read(previous, indexname)
     with windex.open_dir(str(previous), indexname=indexname).reader() as reader:
         if len(reader.leaf_readers()) >= MAX_SEGMENTS:
             return None
-        kept = reader.doc_count_all()
+        dead = reader.doc_count_all() - reader.doc_count() + (len(deleted.docs) if deleted else 0)
+        if dead > MAX_DELETED * reader.doc_count_all():
+            return None
+        kept = reader.doc_count() - (len(deleted.docs) if deleted else 0)
     for path in sorted(previous.iterdir()):
         if path.name.startswith(f"_{indexname}_") and path.suffix == ".toc":
             shutil.copyfile(path, folder / path.name)
@@ -54,6 +66,9 @@ def append_index(
     added = 0
     w = None
     try:
+        if deleted and deleted.docs:
+            w = writer(windex.open_dir(str(folder), indexname=indexname))
+            _delete(w, deleted, deletions)
         for doc in new_docs:
             if w is None:
                 w = writer(windex.open_dir(str(folder), indexname=indexname))
@@ -65,7 +80,32 @@ def append_index(
         raise
     if w is not None:
         w.commit()
+    deleted_stats.write(folder, indexname, deletions, windex.open_dir(str(folder), indexname=indexname)._segments())
     return kept, added
+
+
+@dataclass
+class Deleted:
+    """Documents to delete: their previous documents (as `add_document` got them) by `key`, and the
+    schema that analysed them."""
+
+    key: str
+    docs: Mapping[str, Doc]
+    schema: Schema
+
+
+def _delete(writer, deleted: Deleted, deletions: deleted_stats.Deletions) -> None:
+    """Mark each of `deleted.docs` deleted in its segment and add its share to that segment's entry."""
+    with writer.searcher() as searcher:
+        numbers = {k: searcher.document_number(**{deleted.key: k}) for k in deleted.docs}
+    missing = sorted(k for k, n in numbers.items() if n is None)
+    if missing:
+        raise ValueError(f"{missing[:3]} not in the previous index")
+    for k, docnum in sorted(numbers.items(), key=lambda item: item[1]):
+        segment, _segdocnum = writer._segment_and_docnum(docnum)
+        entry = deletions.segments.setdefault(segment.segment_id(), deleted_stats.SegmentDeletions())
+        entry.add(deleted.schema, deleted.docs[k])
+        writer.delete_document(docnum)
 
 
 def _link(source: Path, target: Path) -> None:
