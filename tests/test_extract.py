@@ -7,10 +7,12 @@ from pathlib import Path
 
 import pytest
 
+from newscorpus.extract import deal_ids
 from newscorpus.extract.annotations import AnnotationError, Gazetteer, GazetteerEntry, load_gazetteer
 from newscorpus.extract.deals import extract_deals
 from newscorpus.extract.entities import find_entities, rule_candidates
 from newscorpus.extract.pipeline import build_knowledge
+from newscorpus.extract.textutil import slugify
 from newscorpus.ingest.store import load_articles
 from newscorpus.models import Article, Deal, Entity, Mention
 
@@ -385,3 +387,43 @@ def test_unseen_supply_contract(unseen):
     }
     assert _amounts(d) == {(850_000_000, "USD", "up_to", "contract_value")}
     assert d.confidence > 0.7
+
+
+def _clashing_article_ids() -> tuple[str, str]:
+    """Two article ids whose tags agree at `deal_ids.TAG` characters (found by trying ids in order)."""
+    seen: dict[str, str] = {}
+    n = 0
+    while True:
+        article_id = f"2026-01-01-example-{n}"
+        tag = deal_ids.article_tag(article_id)
+        if tag in seen:
+            return seen[tag], article_id
+        seen[tag] = article_id
+        n += 1
+
+
+def test_deal_ids_depend_on_their_article_and_clashing_tags_grow() -> None:
+    """Ids are `<parties-type>-<article tag>`, a slug repeated within an article numbered; two articles
+    whose tags clash both take longer tags, whatever the order of the articles."""
+    from newscorpus.models import Party
+
+    def deal(*parties: str) -> Deal:
+        return Deal(deal_id="x", title="t", type="investment",
+                    parties=[Party(entity_id=slugify(p), name=p, role="investor") for p in parties])
+
+    a, b = _clashing_article_ids()
+    other = "2026-01-02-example-other"
+    per_article = [(a, deal_ids.in_article(a, [deal("Nvidia"), deal("Nvidia"), deal("SAP")])),
+                   (other, deal_ids.in_article(other, [deal("Nvidia")])),
+                   (b, deal_ids.in_article(b, [deal("Nvidia")]))]
+    tag_a = deal_ids.article_tag(a)
+    assert [d.deal_id for d in per_article[0][1]] == [
+        f"nvidia-investment-{tag_a}", f"nvidia-investment-{tag_a}-2", f"sap-investment-{tag_a}"]
+    assert per_article[2][1][0].deal_id == f"nvidia-investment-{tag_a}", "the clash"
+    ids = [d.deal_id for d in deal_ids.across_articles(per_article)]
+    assert len(set(ids)) == len(ids)
+    assert ids[3] == f"nvidia-investment-{deal_ids.article_tag(other)}", "an article without a clash keeps its tag"
+    longer = next(n for n in range(deal_ids.TAG + 1, 53) if deal_ids.article_tag(a, n) != deal_ids.article_tag(b, n))
+    assert ids[0] == f"nvidia-investment-{deal_ids.article_tag(a, longer)}"
+    assert ids[4] == f"nvidia-investment-{deal_ids.article_tag(b, longer)}"
+    assert sorted(ids) == sorted(d.deal_id for d in deal_ids.across_articles(per_article[::-1]))

@@ -73,7 +73,7 @@ class SizeResult(BaseModel):
     update_mode: str = ""
     update_phases_s: dict[str, float] = {}
     # A second update: 100 more articles, dated after every other (news arriving in date order; the
-    # first update's are dated among the corpus's articles and may renumber deals).
+    # first update's are dated among the corpus's articles).
     newer_update: UpdateResult | None = None
 
 

@@ -1,9 +1,10 @@
 """The one call the indexer makes: articles + annotation folder → entities and deals.
 
 Deal extraction runs article by article on the corpus-wide entity spans, so its per-article results are
-kept (`ArticleDeals`, keyed by what they depend on) and an update of the corpus reuses them for every
-article whose text, entity spans and entity names are unchanged; only the corpus-wide numbering of deal
-ids and the merge with the curated deals are redone. Entity spans are kept too (`entity_finds`): an
+kept (`ArticleDeals`, keyed by what they depend on, with their ids: a deal's id depends on its article
+alone, `deal_ids`) and an update of the corpus reuses them for every article whose text, entity spans
+and entity names are unchanged; only the check that no two articles share an id and the merge with the
+curated deals are redone. Entity spans are kept too (`entity_finds`): an
 update searches only the new articles and the old ones a new name may occur in.
 """
 
@@ -17,18 +18,18 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
+from newscorpus.extract import deal_ids
 from newscorpus.extract.annotations import DEALS_FILE, load_curated_deals, load_gazetteer
 from newscorpus.extract.curated import build_curated_deals
-from newscorpus.extract.deals import _unique_deal_ids, extract_deals, merge_with_curated
+from newscorpus.extract.deals import extract_deals, merge_with_curated
 from newscorpus.extract.entities import EntityResult, find_entities
 from newscorpus.extract.entity_finds import StoredFinds
-from newscorpus.extract.textutil import slugify
 from newscorpus.models import Article, Deal, Entity
 
 
 class ArticleDeals(BaseModel):
-    """The deals the rules find in one article, with their ids before corpus-wide numbering; `key` is a
-    digest of everything they depend on (the article, its entity spans, those entities' names)."""
+    """The deals the rules find in one article, with their ids within the article (`deal_ids.in_article`);
+    `key` is a digest of everything they depend on (the article, its entity spans, those entities' names)."""
 
     key: str
     deals: list[Deal]
@@ -88,9 +89,9 @@ def extract_knowledge(
         if kept is not None and kept.key == key:
             reused += 1
         else:
-            kept = ArticleDeals(key=key, deals=[_base_id(d) for d in extract_deals([article], found)])
+            kept = ArticleDeals(key=key, deals=extract_deals([article], found))
         per_article[article.id] = kept
-    extracted = _unique_deal_ids([d for a in articles for d in per_article[a.id].deals], taken=set())
+    extracted = deal_ids.across_articles([(a.id, per_article[a.id].deals) for a in articles])
     return Knowledge(
         found.entities,
         merge_with_curated(curated, extracted),
@@ -99,13 +100,6 @@ def extract_knowledge(
         entity_finds=found.stored(),
         searched_articles=found.searched_articles,
     )
-
-
-def _base_id(deal: Deal) -> Deal:
-    """The deal with the id the rules give it before ids are made unique (`extract_deals` numbers
-    repeats within its input, here one article, with -2, -3 …)."""
-    base = slugify(" ".join([*(p.name for p in deal.parties[:3]), deal.type]))
-    return deal if base == deal.deal_id else deal.model_copy(update={"deal_id": base})
 
 
 def _deal_key(article: Article, found: EntityResult, names: Mapping[str, Entity]) -> str:

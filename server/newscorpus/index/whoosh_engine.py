@@ -208,12 +208,10 @@ class WhooshBuilder:
                 passages = rewrite_index(
                     schema, PASSAGES, "passage_id", _passage_docs(kb, copied=kept), previous, same, folder
                 )
-            # Deal ids are numbered across the corpus: articles dated after every previous one leave the
-            # previous deals as they were, others may renumber some; an old article a new entity name
-            # occurs in may change its deals. A previous deal whose document changed or is gone is
-            # deleted from its segment, new and changed ones appended; when too many would be deleted,
-            # the index is rewritten, copying a deal from any previous one with the same document but
-            # for the id.
+            # A deal's id depends on its article alone, but an old article a new entity name occurs in
+            # may change its deals. A previous deal whose document changed or is gone is deleted from
+            # its segment, new and changed ones appended; when too many would be deleted, the index is
+            # rewritten, copying a deal from any previous one with the same document but for the id.
             deal_schema = _deal_schema(schema["text"].analyzer)
             old_docs = list(_deal_docs(previous_kb))
             deal_docs = list(_deal_docs(kb))

@@ -3,11 +3,12 @@
 Scores do not depend on how an index is split into segments or in which order its documents lie: BM25's
 statistics are index-wide in Whoosh, and our coordination bonus counts the query's terms in the whole
 index (`_CoordOr`, also for parsed query syntax), in Whoosh's matchers and term at a time alike (tests).
-So when an update only adds documents (`append_index`), the older index's segments are hard-linked into
-the new build and the new documents written as one more segment, with Whoosh's merge policy folding
-small segments together. When documents change (the deal index: deal ids are numbered across the
-corpus), `rewrite_index` writes one new segment, copying the postings and lengths of unchanged documents
-instead of analysing them again.
+So an update (`append_index`) hard-links the older index's segments into the new build and writes the
+new documents as one more segment, with Whoosh's merge policy folding small segments together; documents
+that changed or are gone (deals of an old article a new entity name occurs in) are marked deleted in
+their segments and counted out of the statistics (`deleted_stats`). Where that would leave too many
+deleted documents or segments, `rewrite_index` writes one new segment, copying the postings and lengths
+of unchanged documents instead of analysing them again.
 """
 
 from __future__ import annotations
