@@ -506,3 +506,21 @@ def test_too_many_deleted_deals_rewrite_the_deal_index(
     assert not deleted_stats.path(after, DEALS).exists()
     assert any("and copied" in m and "deals from" in m for m in messages), messages
     assert_same_outputs(built, full_build_of(built, tmp_path))
+
+
+def test_a_rewrite_leaves_the_deleted_deals_out(
+    built: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An index with deleted deals, rewritten by the next update, copies only its live deals."""
+    from newscorpus.index import whoosh_reuse
+
+    _first, after, _messages = _changing_update(built)
+    assert deleted_stats.path(after, DEALS).exists()
+    monkeypatch.setattr(whoosh_reuse, "MAX_DELETED", 0.0)
+    write_article(built, NEW_ARTICLES[0])
+    again = ensure_index(built)
+    assert len(list(again.glob(f"{DEALS}_*.pst"))) == 1
+    assert not deleted_stats.path(again, DEALS).exists()
+    with windex.open_dir(str(again), indexname=DEALS).reader() as reader:
+        assert reader.doc_count_all() == reader.doc_count()
+    assert_same_outputs(built, full_build_of(built, tmp_path))
