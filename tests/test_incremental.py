@@ -187,6 +187,31 @@ def test_new_articles_update_incrementally_and_equal_a_full_build(built: Setting
     assert_same_outputs(built, full_build_of(built, tmp_path))
 
 
+def test_an_update_reads_no_linked_file_for_its_checksums(built: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The kept segments' files are hard links of the previous build's: their checksums are the ones it
+    recorded, not read again, and the new build checks out intact."""
+    import newscorpus.index.build as build
+
+    before = live_build(built.index_dir)
+    hashed: list[str] = []  # files hashed while the new build is staged (the update verifies the old one too)
+    sha256 = build._sha256
+
+    def recorded_sha256(path: Path) -> str:
+        if path.parent.name.startswith("tmp-"):
+            hashed.append(path.name)
+        return sha256(path)
+
+    monkeypatch.setattr(build, "_sha256", recorded_sha256)
+    write_article(built, NEW_ARTICLES[1])
+    after = ensure_index(built)
+    linked = {p.name for p in after.iterdir() if (before / p.name).exists() and os.path.samefile(p, before / p.name)}
+    assert any(n.startswith(f"{PASSAGES}_") for n in linked) and any(n.startswith(f"{DEALS}_") for n in linked)
+    assert KNOWLEDGE in hashed and not linked & set(hashed), sorted(linked & set(hashed))
+    recorded, now = read_manifest(before).files, read_manifest(after).files
+    assert all(now[n] == recorded[n] for n in linked)
+    assert damage(after) is None
+
+
 def test_updates_chain_and_still_equal_a_full_build(built: Settings, tmp_path: Path) -> None:
     write_article(built, NEW_ARTICLES[1])
     first = ensure_index(built)

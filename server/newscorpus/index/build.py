@@ -237,6 +237,28 @@ def _sha256(path: Path) -> str:
     return h.hexdigest()
 
 
+def _checksums(folder: Path, previous: Path | None) -> dict[str, str]:
+    """Each file's SHA-256; a file that is a hard link of one in `previous` (an update's kept segments:
+    at 100 000 articles ~1 GB) takes the checksum `previous` records for it instead of being read again.
+    It is the same file, and the recorded checksum is the one it was verified against."""
+    manifest = read_manifest(previous) if previous is not None else None
+    recorded = manifest.files if manifest is not None and previous is not None else {}
+    out = {}
+    for path in sorted(folder.iterdir()):
+        if path.is_file():
+            digest = recorded.get(path.name)
+            linked = digest is not None and previous is not None and _same_file(path, previous / path.name)
+            out[path.name] = digest if linked else _sha256(path)
+    return out
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return False
+
+
 def damage(folder: Path, *, trust_unchanged: bool = False) -> str | None:
     """Why the build in `folder` cannot be trusted (unreadable manifest, missing or altered file), or None.
 
@@ -392,7 +414,7 @@ def build_index(
             DealsByArticle(articles=extracted.per_article).model_dump_json(), encoding="utf-8"
         )
         (staging / ENTITY_FINDS).write_bytes(extracted.entity_finds)
-        files = {p.name: _sha256(p) for p in sorted(staging.iterdir()) if p.is_file()}
+        files = _checksums(staging, previous)
         (staging / MANIFEST).write_text(
             manifest.model_copy(update={"files": files}).model_dump_json(indent=2), encoding="utf-8"
         )
