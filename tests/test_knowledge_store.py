@@ -5,9 +5,11 @@ open, and the query API answers the same from many threads at once."""
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import shutil
 import sqlite3
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -15,8 +17,9 @@ import pytest
 
 from newscorpus.config import Settings
 from newscorpus.extract.pipeline import extract_knowledge
+from newscorpus.index import knowledge_store
 from newscorpus.index.build import KNOWLEDGE, damage, live_build, load_knowledge, read_manifest
-from newscorpus.index.knowledge_store import KnowledgeStore, StoreError, passage_texts, write_store
+from newscorpus.index.knowledge_store import RELATED_KEPT, KnowledgeStore, StoreError, passage_texts, write_store
 from newscorpus.ingest.store import load_articles
 from newscorpus.models import Article, KnowledgeBase, Teaser
 from newscorpus.query.api import CorpusQuery
@@ -190,3 +193,50 @@ def test_calls_from_many_threads_answer_as_one_thread_does(corpus_query: CorpusQ
     with ThreadPoolExecutor(max_workers=8) as pool:
         results = list(pool.map(lambda _: _calls(corpus_query), range(32)))
     assert all(r == expected for r in results)
+
+
+def _related_by_counting(kb: KnowledgeBase) -> list[str]:
+    """Related entities counted mention by mention, as the definition reads (`knowledge_store._related`)."""
+    in_passage: dict[str, Counter[int]] = {}
+    for n, e in enumerate(kb.entities):
+        for m in e.mentions:
+            in_passage.setdefault(m.passage_id, Counter())[n] += 1
+    together: list[Counter[int]] = [Counter() for _ in kb.entities]
+    for counts in in_passage.values():
+        for n, k in counts.items():
+            for other in counts:
+                if other != n:
+                    together[n][other] += k
+    ids = [e.entity_id for e in kb.entities]
+    return [
+        json.dumps(sorted(((ids[o], k) for o, k in c.items()), key=lambda ik: (-ik[1], ik[0]))[:RELATED_KEPT])
+        for c in together
+    ]
+
+
+@pytest.mark.parametrize("pairs_per_chunk", [knowledge_store._PAIRS_PER_CHUNK, 1, 50])
+def test_related_entities_are_counted_as_defined(
+    kb: KnowledgeBase, generated_kb: KnowledgeBase, pairs_per_chunk: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The array count gives the count mention by mention, in one chunk and in many (a chunk of one
+    passage at least), with ties in count ordered by id."""
+    monkeypatch.setattr(knowledge_store, "_PAIRS_PER_CHUNK", pairs_per_chunk)
+    for base in (kb, generated_kb):
+        expected = _related_by_counting(base)
+        assert knowledge_store._related(base) == expected
+        listed = [json.loads(r) for r in expected]
+        assert any(len(r) == RELATED_KEPT for r in listed) and any(
+            a[1] == b[1] for r in listed for a, b in itertools.pairwise(r)
+        ), "entities with more related ones than kept, and ties"
+
+
+@pytest.fixture(scope="module")
+def generated_kb(corpus_settings: Settings) -> KnowledgeBase:
+    """The knowledge base of the bundled articles and 300 generated ones (the benchmark's generator)."""
+    from newscorpus.bench.scale_corpus import generate_article, load_material
+
+    material = load_material(corpus_settings.corpus_dir)
+    generated = [generate_article(material, i) for i in range(300)]
+    articles = sorted([*load_articles(corpus_settings.corpus_dir), *generated], key=lambda a: a.id)
+    extracted = extract_knowledge(articles, corpus_settings.annotations_dir)
+    return KnowledgeBase(fingerprint="f" * 64, articles=articles, entities=extracted.entities, deals=extracted.deals)

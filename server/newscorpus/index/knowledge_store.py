@@ -18,7 +18,6 @@ written, and a process still reading a replaced build keeps its open file. One c
 from __future__ import annotations
 
 import contextlib
-import heapq
 import json
 import sqlite3
 import threading
@@ -190,25 +189,60 @@ def _related(kb: KnowledgeBase) -> list[str]:
     """Per entity, the RELATED_KEPT entities most often in a passage with one of its mentions: for each
     mention, each other entity of the mention's passage counts once; best first, ties by id. Worked out at
     build time because at query time it reads every mention of a frequent entity (23 000 at 10 000
-    articles: 0.5 s of SQL)."""
-    in_passage: dict[str, dict[int, int]] = {}  # passage id → {entity: its mentions there}
-    for n, e in enumerate(kb.entities):
-        for m in e.mentions:
-            counts = in_passage.setdefault(m.passage_id, {})
-            counts[n] = counts.get(n, 0) + 1
-    co: list[Counter[int]] = [Counter() for _ in kb.entities]
-    for counts in in_passage.values():
-        if len(counts) > 1:
-            for n, k in counts.items():
-                together = co[n]
-                for other in counts:
-                    if other != n:
-                        together[other] += k
+    articles: 0.5 s of SQL).
+
+    Counted with arrays (37 s of Python loops at 100 000 articles): one row per passage and entity with
+    the entity's mentions there, every ordered pair of different rows of a passage adding the first
+    row's mentions to the pair of entities; passages taken in chunks to bound the pairs held at once."""
+    import numpy as np  # only builds write a store; the server's start does not import it here
+
+    size = len(kb.entities)
     ids = [e.entity_id for e in kb.entities]
-    return [
-        json.dumps(heapq.nsmallest(RELATED_KEPT, ((ids[o], k) for o, k in c.items()), key=lambda ik: (-ik[1], ik[0])))
-        for c in co
-    ]
+    passage_of: dict[str, int] = {}
+    rows = np.fromiter(
+        (passage_of.setdefault(m.passage_id, len(passage_of)) * size + n for n, e in enumerate(kb.entities)
+         for m in e.mentions),
+        np.int64,
+    )
+    keys, mentions = np.unique(rows, return_counts=True)  # sorted by passage, then entity
+    passage, entity = keys // size, keys % size
+    starts = np.flatnonzero(np.r_[True, passage[1:] != passage[:-1]]) if len(keys) else np.zeros(0, np.int64)
+    sizes = np.diff(np.r_[starts, len(keys)])
+    pairs: list[np.ndarray] = []
+    weights: list[np.ndarray] = []
+    chunk_start = 0
+    cumulative = np.cumsum(sizes.astype(np.int64) ** 2)
+    while chunk_start < len(starts):
+        budget = (cumulative[chunk_start - 1] if chunk_start else 0) + _PAIRS_PER_CHUNK
+        chunk_end = max(chunk_start + 1, int(np.searchsorted(cumulative, budget, side="right")))
+        g, s = sizes[chunk_start:chunk_end], starts[chunk_start:chunk_end]
+        per_row = np.repeat(g, g)  # each row of the chunk: its passage's row count
+        first = np.repeat(s, g)  # and its passage's first row
+        left = np.repeat(np.arange(s[0], s[0] + per_row.size), per_row)
+        offsets = np.arange(per_row.sum()) - np.repeat(np.cumsum(per_row) - per_row, per_row)
+        right = np.repeat(first, per_row) + offsets
+        differ = left != right
+        left, right = left[differ], right[differ]
+        pair, inverse = np.unique(entity[left] * size + entity[right], return_inverse=True)
+        pairs.append(pair)
+        weights.append(np.bincount(inverse, weights=mentions[left], minlength=pair.size))
+        chunk_start = chunk_end
+    pair, inverse = np.unique(np.concatenate(pairs) if pairs else np.zeros(0, np.int64), return_inverse=True)
+    together = np.rint(np.bincount(inverse, weights=np.concatenate(weights) if weights else None,
+                                   minlength=pair.size)).astype(np.int64)
+    one, other = pair // size, pair % size
+    rank = np.argsort(np.argsort(np.array(ids, dtype=object), kind="stable"), kind="stable")
+    order = np.lexsort((rank[other], -together, one))
+    sorted_one = one[order]
+    within = np.arange(order.size) - np.searchsorted(sorted_one, sorted_one, side="left")
+    best = order[within < RELATED_KEPT]
+    out: list[list[tuple[str, int]]] = [[] for _ in range(size)]
+    for n, o, k in zip(one[best].tolist(), other[best].tolist(), together[best].tolist(), strict=True):
+        out[n].append((ids[o], k))
+    return [json.dumps(x) for x in out]
+
+
+_PAIRS_PER_CHUNK = 4_000_000  # ordered row pairs counted at once (~100 MB of arrays)
 
 
 def _script(con: sqlite3.Connection, script: str) -> None:
