@@ -108,7 +108,7 @@ def index_contents(folder: Path, indexname: str, key: str) -> dict:
     every posting, and the statistics searches use (document count, field totals, document frequencies),
     with the deleted documents' share taken out as an opened index takes it out (`deleted_stats`)."""
     with windex.open_dir(str(folder), indexname=indexname).reader() as reader:
-        live = LiveStats(deleted_stats.read(folder, indexname), [r.segment() for r, _ in reader.leaf_readers()])
+        live = LiveStats(deleted_stats.read(folder, indexname), reader)
         keys = {docnum: stored[key] for docnum, stored in reader.iter_docs()}
         scorable = [name for name, field in reader.schema.items() if field.scorable]
         postings, frequencies = {}, {}

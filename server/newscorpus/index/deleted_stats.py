@@ -9,6 +9,10 @@ coordination bonus, are computed from those. So the update writes, per segment, 
 share of each statistic (`<indexname>-deleted.json`, from their analysis, which is exact where the
 per-document length bytes are not), and an opened index subtracts it (`LiveStats`). A segment that a
 later commit merges away takes its deleted documents and its share with it.
+
+Only the deal index has deleted documents: passages are scored term at a time from their raw postings
+(`fast_scoring`), which would not skip them, and an update never changes an old passage (a changed or
+removed article file makes a full build).
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel
+from whoosh import index as windex
 from whoosh.fields import Schema
 
 
@@ -61,12 +66,18 @@ def read(folder: Path, indexname: str) -> Deletions:
     return Deletions.model_validate_json(file.read_bytes()) if file.exists() else Deletions()
 
 
-def write(folder: Path, indexname: str, deletions: Deletions, segments: Iterable[Any]) -> None:
-    """Save the entries of `deletions` whose segment is among `segments` (those of the committed index);
-    nothing when none is left. Raises ValueError when a segment's deleted count disagrees with its entry."""
-    kept = Deletions(segments=_present(deletions, segments))
+def write(folder: Path, indexname: str, deletions: Deletions) -> None:
+    """Save the entries of `deletions` whose segment the committed index in `folder` still has; nothing
+    when none is left. Raises ValueError when a segment's deleted count disagrees with its entry."""
+    with windex.open_dir(str(folder), indexname=indexname).reader() as reader:
+        kept = Deletions(segments=_present(deletions, segments(reader)))
     if kept.segments:
         path(folder, indexname).write_text(kept.model_dump_json(), encoding="utf-8")
+
+
+def segments(reader: Any) -> list[Any]:
+    """The segments of an open reader, in order."""
+    return [sub.segment() for sub, _offset in reader.leaf_readers()]
 
 
 def _present(deletions: Deletions, segments: Iterable[Any]) -> dict[str, SegmentDeletions]:
@@ -87,8 +98,8 @@ def _present(deletions: Deletions, segments: Iterable[Any]) -> dict[str, Segment
 class LiveStats:
     """The deleted documents' share of the statistics of an opened index, summed over its segments."""
 
-    def __init__(self, deletions: Deletions, segments: Iterable[Any]) -> None:
-        present = _present(deletions, segments).values()
+    def __init__(self, deletions: Deletions, reader: Any) -> None:
+        present = _present(deletions, segments(reader)).values()
         self.docs = sum(s.docs for s in present)
         self.lengths: dict[str, int] = {}
         self.terms: dict[tuple[str, bytes], int] = {}

@@ -624,17 +624,12 @@ def _live_searcher(ix: windex.Index, folder: Path, indexname: str) -> Searcher:
     document count and lengths, and the top searcher's document frequencies, which Whoosh's idf and our
     coordination bonus read (Whoosh copies the reader's method onto the searcher; this replaces it)."""
     reader = ix.reader()
-    live = deleted_stats.LiveStats(deleted_stats.read(folder, indexname), _segments(reader))
+    live = deleted_stats.LiveStats(deleted_stats.read(folder, indexname), reader)
     searcher = Searcher(reader, weighting=_LengthCachedBM25F(live), fromindex=ix)
     if live:
         raw = reader.doc_frequency
         searcher.doc_frequency = lambda fieldname, text: raw(fieldname, text) - live.deleted_frequency(fieldname, text)
     return searcher
-
-
-def _segments(reader) -> list:
-    """The segments of an opened reader, in order."""
-    return [r.segment() for r, _offset in reader.leaf_readers()]
 
 
 def _word_query(field: str, forms: list[str]) -> Query:

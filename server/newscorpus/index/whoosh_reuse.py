@@ -81,7 +81,7 @@ def append_index(
         raise
     if w is not None:
         w.commit()
-    deleted_stats.write(folder, indexname, deletions, windex.open_dir(str(folder), indexname=indexname)._segments())
+    deleted_stats.write(folder, indexname, deletions)
     return kept, added
 
 
@@ -99,11 +99,12 @@ def _delete(writer, deleted: Deleted, deletions: deleted_stats.Deletions) -> Non
     """Mark each of `deleted.docs` deleted in its segment and add its share to that segment's entry."""
     with writer.searcher() as searcher:
         numbers = {k: searcher.document_number(**{deleted.key: k}) for k in deleted.docs}
+        leaves = [(offset, sub.segment()) for sub, offset in searcher.reader().leaf_readers()]
     missing = sorted(k for k, n in numbers.items() if n is None)
     if missing:
         raise ValueError(f"{missing[:3]} not in the previous index")
     for k, docnum in sorted(numbers.items(), key=lambda item: item[1]):
-        segment, _segdocnum = writer._segment_and_docnum(docnum)
+        segment = next(seg for offset, seg in reversed(leaves) if offset <= docnum)
         entry = deletions.segments.setdefault(segment.segment_id(), deleted_stats.SegmentDeletions())
         entry.add(deleted.schema, deleted.docs[k])
         writer.delete_document(docnum)
