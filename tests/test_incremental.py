@@ -161,6 +161,7 @@ def test_new_articles_update_incrementally_and_equal_a_full_build(built: Setting
     manifest = read_manifest(after)
     assert after != before and manifest.mode == "incremental" and manifest.previous == before.name, messages
     assert manifest.articles == old.articles + 2 and damage(after) is None
+    assert manifest.passages == sum(len(a.passages()) for a in load_knowledge(after, mentions=False).articles)
     assert any("updating the index incrementally" in m for m in messages), messages
     assert any(f"kept {old.passages} passages" in m for m in messages), messages
     # The passage index keeps the previous build's segment (the same files, linked) and adds one.

@@ -34,7 +34,7 @@ from pydantic import BaseModel, Field
 from newscorpus import __version__
 from newscorpus.config import Settings, pause_point
 from newscorpus.index.engine import EngineBuilder, Progress
-from newscorpus.index.knowledge_store import KnowledgeStore, write_store
+from newscorpus.index.knowledge_store import KnowledgeStore, passage_texts, write_store
 from newscorpus.index.stat_record import recall, remember, stat_signature
 from newscorpus.models import Article, KnowledgeBase
 
@@ -394,7 +394,8 @@ def build_index(
         engine=engine.name,
         version=__version__,
         articles=len(articles),
-        passages=sum(len(a.passages()) for a in articles),
+        # Counted from the texts: `Article.passages` makes a record per passage (~8 s at 100 000 articles).
+        passages=sum(len(passage_texts(a.body)) + len(a.teasers) for a in articles),
         mode="full" if previous is None else "incremental",
         previous="" if previous is None else previous.name,
     )
