@@ -4,8 +4,8 @@ Deal extraction runs article by article on the corpus-wide entity spans, so its 
 kept (`ArticleDeals`, keyed by what they depend on, with their ids: a deal's id depends on its article
 alone, `deal_ids`) and an update of the corpus reuses them for every article whose text, entity spans
 and entity names are unchanged; only the check that no two articles share an id and the merge with the
-curated deals are redone. Entity spans are kept too (`entity_finds`): an
-update searches only the new articles and the old ones a new name may occur in.
+curated deals are redone. Entity spans are kept too (`entity_finds`): an update searches only the new
+articles and the old ones a new name may occur in.
 """
 
 from __future__ import annotations
