@@ -242,11 +242,10 @@ def _checksums(folder: Path, previous: Path | None) -> dict[str, str]:
     at 100 000 articles ~1 GB) takes the checksum `previous` records for it instead of being read again.
     It is the same file, and the recorded checksum is the one it was verified against."""
     manifest = read_manifest(previous) if previous is not None else None
-    recorded = manifest.files if manifest is not None and previous is not None else {}
     out = {}
     for path in sorted(folder.iterdir()):
         if path.is_file():
-            digest = recorded.get(path.name)
+            digest = manifest.files.get(path.name) if manifest is not None else None
             linked = digest is not None and previous is not None and _same_file(path, previous / path.name)
             out[path.name] = digest if linked else _sha256(path)
     return out

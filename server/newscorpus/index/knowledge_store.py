@@ -32,6 +32,7 @@ from newscorpus.query.text import fold
 
 STORE_FORMAT = 1
 RELATED_KEPT = 10  # related entities kept per entity: at least as many as the query API shows
+_PAIRS_PER_CHUNK = 4_000_000  # `_related`: ordered row pairs counted at once (~100 MB of arrays)
 
 _SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -240,9 +241,6 @@ def _related(kb: KnowledgeBase) -> list[str]:
     for n, o, k in zip(one[best].tolist(), other[best].tolist(), together[best].tolist(), strict=True):
         out[n].append((ids[o], k))
     return [json.dumps(x) for x in out]
-
-
-_PAIRS_PER_CHUNK = 4_000_000  # ordered row pairs counted at once (~100 MB of arrays)
 
 
 def _script(con: sqlite3.Connection, script: str) -> None:
