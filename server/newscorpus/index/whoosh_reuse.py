@@ -52,13 +52,13 @@ def append_index(
     the previous index already has `MAX_SEGMENTS` segments or would hold more than `MAX_DELETED` of
     deleted documents (the caller then rewrites it as one). Returns (kept, added)."""
     deletions = deleted_stats.read(previous, indexname)
+    removing = len(deleted.docs) if deleted else 0
     with windex.open_dir(str(previous), indexname=indexname).reader() as reader:
         if len(reader.leaf_readers()) >= MAX_SEGMENTS:
             return None
-        dead = reader.doc_count_all() - reader.doc_count() + (len(deleted.docs) if deleted else 0)
-        if dead > MAX_DELETED * reader.doc_count_all():
+        if reader.doc_count_all() - reader.doc_count() + removing > MAX_DELETED * reader.doc_count_all():
             return None
-        kept = reader.doc_count() - (len(deleted.docs) if deleted else 0)
+        kept = reader.doc_count() - removing
     for path in sorted(previous.iterdir()):
         if path.name.startswith(f"_{indexname}_") and path.suffix == ".toc":
             shutil.copyfile(path, folder / path.name)
@@ -67,7 +67,7 @@ def append_index(
     added = 0
     w = None
     try:
-        if deleted and deleted.docs:
+        if deleted and removing:
             w = writer(windex.open_dir(str(folder), indexname=indexname))
             _delete(w, deleted, deletions)
         for doc in new_docs:
