@@ -10,6 +10,7 @@ import os
 import re
 import shutil
 import signal
+import sqlite3
 import subprocess
 import time
 from pathlib import Path
@@ -133,9 +134,42 @@ def index_contents(folder: Path, indexname: str, key: str) -> dict:
         }
 
 
+def store_contents(folder: Path) -> dict:
+    """What a knowledge store holds, by ids instead of row numbers (an update by rows numbers new rows
+    differently): every row a query reads, the entities' counts and related entities, the statistics."""
+    con = sqlite3.connect(f"file:{folder / KNOWLEDGE}?mode=ro&immutable=1", uri=True)
+    try:
+        def rows(sql: str) -> list:
+            return sorted(con.execute(sql).fetchall(), key=repr)
+
+        contents = {
+            "meta": dict(con.execute("SELECT key, value FROM meta").fetchall()),
+            "articles": rows("SELECT id, publisher, published, published_end, record, body FROM articles"),
+            "article_order": [i for (i,) in con.execute("SELECT id FROM articles ORDER BY seq")],
+            "entities": rows("SELECT id, mention_count, article_count, related, record FROM entities"),
+            "mentions": [r for r in con.execute(
+                "SELECT e.id, a.id, m.passage, m.surface FROM mentions m JOIN entities e ON e.seq = m.entity "
+                "JOIN articles a ON a.seq = m.article ORDER BY e.id, m.article, m.n"
+            )],
+            "deals": [r for r in con.execute(
+                "SELECT id, extracted, type, announced, announced_end, title, record FROM deals ORDER BY seq"
+            )],
+            "deal_articles": rows("SELECT a.id, d.id FROM deal_articles x JOIN articles a ON a.seq = x.article "
+                                  "JOIN deals d ON d.seq = x.deal"),
+            "deal_parties": rows("SELECT d.id, p.entity, n.folded FROM deal_parties p JOIN deals d ON d.seq = p.deal "
+                                 "JOIN party_names n ON n.seq = p.name"),
+        }
+    finally:
+        con.close()
+    return contents
+
+
 def assert_same_outputs(updated: Settings, full: Settings) -> None:
     a_folder, b_folder = live_build(updated.index_dir), live_build(full.index_dir)
     assert load_knowledge(a_folder).model_dump() == load_knowledge(b_folder).model_dump()
+    a_store, b_store = store_contents(a_folder), store_contents(b_folder)
+    for part, value in b_store.items():
+        assert a_store[part] == value, part
     for indexname, key in ((PASSAGES, "passage_id"), (DEALS, "deal_id")):
         assert index_contents(a_folder, indexname, key) == index_contents(b_folder, indexname, key), indexname
     # Deal search's scores (rounded to 6 places), which list_deals shows only as an order.
@@ -171,6 +205,7 @@ def test_new_articles_update_incrementally_and_equal_a_full_build(built: Setting
     assert manifest.articles == old.articles + 2 and damage(after) is None
     assert manifest.passages == sum(len(a.passages()) for a in load_knowledge(after, mentions=False).articles)
     assert any("updating the index incrementally" in m for m in messages), messages
+    assert any(m.startswith("index ready (incremental build, by rows)") for m in messages), messages
     assert any(f"kept {old.passages} passages" in m for m in messages), messages
     # The passage index keeps the previous build's segment (the same files, linked) and adds one.
     old_files = {p.name: p.stat().st_ino for p in before.glob("passages_*.*")}
@@ -240,9 +275,11 @@ def test_an_update_past_the_segment_bound_rewrites_the_passages_as_one_segment(
     first = ensure_index(built)
     assert len(list(first.glob("passages_*.pst"))) == 2, "appended"
     write_article(built, NEW_ARTICLES[0])
-    second = ensure_index(built)
+    messages: list[str] = []
+    second = ensure_index(built, progress=messages.append)
     assert read_manifest(second).mode == "incremental"
     assert len(list(second.glob("passages_*.pst"))) == 1, "rewritten as one segment"
+    assert any("too many segments" in m and "updating from whole knowledge bases" in m for m in messages), messages
     assert_same_outputs(built, full_build_of(built, tmp_path))
 
 
@@ -557,4 +594,63 @@ def test_a_rewrite_leaves_the_deleted_deals_out(
     assert not deleted_stats.path(again, DEALS).exists()
     with windex.open_dir(str(again), indexname=DEALS).reader() as reader:
         assert reader.doc_count_all() == reader.doc_count()
+    assert_same_outputs(built, full_build_of(built, tmp_path))
+
+
+def test_an_update_that_renames_an_old_entity_extracts_every_article_again(built: Settings, tmp_path: Path) -> None:
+    """A new article dated first that spells an old rule-found name differently changes that name in every
+    article: the update by rows does not apply, every article is searched, and the result is a full
+    build's."""
+    write_article(built, _article("2026-03-01-example-quantera-baut", "Bau", ["Das Start-up QUANTERA baut hier."]))
+    ensure_index(built)
+    write_article(built, QUANTERA_EARLY)
+    messages: list[str] = []
+    after = ensure_index(built, progress=messages.append)
+    assert read_manifest(after).mode == "incremental"
+    assert any("extracting every article again" in m for m in messages), messages
+    assert not any("by rows" in m for m in messages), messages
+    assert "quantera" in {e.entity_id for e in load_knowledge(after, mentions=False).entities}
+    assert_same_outputs(built, full_build_of(built, tmp_path))
+
+
+def test_an_article_without_room_between_row_numbers_updates_from_whole_knowledge_bases(
+    built: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Articles numbered without gaps leave a new article that sorts first no number: the update by rows
+    gives way to the update from whole knowledge bases, and the result is a full build's."""
+    from newscorpus.index import knowledge_store
+
+    monkeypatch.setattr(knowledge_store, "ORDER_GAP", 1)
+    ensure_index(built, rebuild=True)
+    write_article(built, NEW_ARTICLES[0])  # EARLY_ID: before every bundled article
+    messages: list[str] = []
+    after = ensure_index(built, progress=messages.append)
+    assert read_manifest(after).mode == "incremental"
+    assert any("no room for 1 article(s) before" in m and "updating from whole knowledge bases" in m
+               for m in messages), messages
+    assert not any(m.startswith("index ready (incremental build, by rows)") for m in messages), messages
+    assert_same_outputs(built, full_build_of(built, tmp_path))
+
+
+def test_a_new_name_found_in_an_old_article_changes_its_deal_by_rows(built: Settings, tmp_path: Path) -> None:
+    """A name a rule finds only in a new article also occurs in an old one, whose entities and deal change:
+    the update by rows searches that old article again, replaces its mentions and deal (the old deal
+    document deleted from its segment), and the result is a full build's."""
+    old = _article("2026-12-02-example-lumora-baut-in-leipzig", "Lumora baut in Leipzig", [
+        "Lumora und Nvidia schließen eine Partnerschaft: Gemeinsam bauen sie in Leipzig ein Rechenzentrum "
+        "für 200 Millionen Euro.",
+    ])
+    write_article(built, old)
+    first = ensure_index(built)
+    write_article(built, _article("2026-12-03-example-lumora", "Geld", ["Das Start-up Lumora sammelt Geld."]))
+    messages: list[str] = []
+    after = ensure_index(built, progress=messages.append)
+    assert any(m.startswith("index ready (incremental build, by rows)") for m in messages), messages
+    searched = re.search(r"entities searched in (\d+) of", " ".join(messages))
+    assert searched and int(searched.group(1)) == 2, messages
+    before_deals = {d.deal_id for d in load_knowledge(first).deals if old.id in d.article_ids}
+    after_deals = {d.deal_id: d for d in load_knowledge(after).deals if old.id in d.article_ids}
+    assert before_deals and before_deals != after_deals.keys(), "the old article's deal changed"
+    assert any(p.entity_id == "lumora" for d in after_deals.values() for p in d.parties)
+    assert re.search(r"and kept \d+ deals from \S+ \((\d+) deleted\)", " ".join(messages)), messages
     assert_same_outputs(built, full_build_of(built, tmp_path))

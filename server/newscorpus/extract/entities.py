@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import bisect
 import hashlib
+import itertools
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from newscorpus.extract.annotations import Gazetteer
@@ -495,6 +496,119 @@ def gazetteer_digest(gazetteer: Gazetteer) -> str:
     return hashlib.sha256(gazetteer.model_dump_json().encode()).hexdigest()
 
 
+class _Gazetteer:
+    """The gazetteer's entity ids and labels, for finding its names in passages."""
+
+    def __init__(self, gazetteer: Gazetteer) -> None:
+        self.entities = gazetteer.entities
+        self.ids = _unique_ids((e.name, e.id) for e in gazetteer.entities)
+        self.known = {label.casefold() for e in gazetteer.entities for label in (e.name, *e.aliases)}
+        self.labels = _LabelIndex([
+            (label, _Label(eid, e.type, _label_pattern(label)))
+            for eid, e in zip(self.ids, gazetteer.entities, strict=True)
+            for label in dict.fromkeys((e.name, *e.aliases))
+        ])
+        self.digest = gazetteer_digest(gazetteer)
+
+    def spans(self, passages: Iterable[Passage], into: dict[str, list[Span]]) -> None:
+        for p in passages:
+            into[p.passage_id] = _choose(self.labels.find(_Words(p.text)), [])
+
+    def records(self, mentions: dict[str, list[Mention]]) -> list[Entity]:
+        return [
+            Entity(
+                entity_id=eid, name=e.name, type=e.type, aliases=list(dict.fromkeys(e.aliases)),
+                source="gazetteer", mentions=mentions.get(eid, []),
+            )
+            for eid, e in zip(self.ids, self.entities, strict=True)
+        ]
+
+
+def _collect_names(
+    articles: Iterable[tuple[Article, list[Passage]]],
+    gaz: _Gazetteer,
+    gaz_spans: dict[str, list[Span]],
+    names: dict[str, FirstFind],
+    position: Callable[[str], object],
+) -> None:
+    """Rule candidates of `articles` that no gazetteer name covers, into `names` (keyed by their casefolded
+    name): the first find in corpus order (`position` of article ids) decides a name's spelling and type."""
+    for a, aps in articles:
+        for p in aps:
+            taken = [(s.start, s.end) for s in gaz_spans[p.passage_id]]
+            for start, end, name, etype in rule_candidates(p.text):
+                base = _GENITIVE_END.sub("", name)
+                key = base.casefold()
+                if key in gaz.known or any(start < e and b < end for b, e in taken):
+                    continue
+                seen = names.get(key)
+                if seen is None or position(a.id) < position(seen.article_id):
+                    names[key] = FirstFind(base, etype, a.id)
+
+
+class _NameSearch:
+    """Every name (the gazetteer's and the rule-found ones) and how an article's passages are searched."""
+
+    def __init__(self, gaz: _Gazetteer, names: dict[str, FirstFind], rule_ids: dict[str, str]) -> None:
+        self.rule_list = sorted(names.items(), key=lambda kv: (slugify(kv[1].name), kv[1].name))
+        self.rule_ids = rule_ids
+        # A rule-found name is matched as the rule found it written: one false find of a capitalised word
+        # (`Nicht`, `Anbieter`) must not make every lower-case `nicht` of the corpus a mention. The
+        # gazetteer's curated names stay case-insensitive.
+        self.rule_labels = _LabelIndex([
+            (f.name, _Label(rule_ids[key], f.type, _label_pattern(f.name, ignore_case=False)))
+            for key, f in self.rule_list
+        ])
+        # A person found by a rule is also mentioned by surname alone in the articles that name them in full.
+        self.surnames = {
+            rule_ids[key]: f.name.split()[-1]
+            for key, f in self.rule_list
+            if f.type == "person" and len(f.name.split()[-1]) > 2
+        }
+        self.types = {eid: e.type for eid, e in zip(gaz.ids, gaz.entities, strict=True)}
+        self.types.update((rule_ids[key], f.type) for key, f in self.rule_list)
+
+    def article(self, aps: list[Passage], gaz_spans: dict[str, list[Span]], into: dict[str, list[Span]]) -> None:
+        """The spans of one article's passages, into `into` by passage id."""
+        words = {p.passage_id: _Words(p.text) for p in aps}
+        first = {
+            p.passage_id: _choose(
+                self.rule_labels.find(words[p.passage_id]), [(s.start, s.end) for s in gaz_spans[p.passage_id]]
+            )
+            for p in aps
+        }
+        named = {s.entity_id for v in first.values() for s in v if s.entity_id in self.surnames}
+        surname_labels = _LabelIndex(
+            [(self.surnames[r], _Label(r, "person", _surname_pattern(self.surnames[r]))) for r in sorted(named)],
+            every_label=True,
+        )
+        for p in aps:
+            taken = [(s.start, s.end) for s in (*gaz_spans[p.passage_id], *first[p.passage_id])]
+            extra = _choose(surname_labels.find(words[p.passage_id]), taken) if named else []
+            into[p.passage_id] = sorted(
+                (*gaz_spans[p.passage_id], *first[p.passage_id], *extra), key=lambda s: (s.start, s.end)
+            )
+
+    def rule_records(self, mentions: dict[str, list[Mention]]) -> list[Entity]:
+        """The rule-found names that have mentions, as entities."""
+        return [
+            Entity(entity_id=self.rule_ids[key], name=f.name, type=f.type, source="rule",
+                   mentions=mentions[self.rule_ids[key]])
+            for key, f in self.rule_list
+            if self.rule_ids[key] in mentions
+        ]
+
+
+def passage_mentions(aps: Iterable[Passage], spans: dict[str, list[Span]]) -> Iterator[tuple[str, Passage, str]]:
+    """(entity id, passage, surface) of the passages' spans: an entity's surface counts once per passage."""
+    for p in aps:
+        seen_here: set[tuple[str, str]] = set()  # (entity, surface) within this passage
+        for s in spans[p.passage_id]:
+            if (s.entity_id, s.surface) not in seen_here:
+                seen_here.add((s.entity_id, s.surface))
+                yield s.entity_id, p, s.surface
+
+
 def find_entities(articles: list[Article], gazetteer: Gazetteer, previous: StoredFinds | None = None) -> EntityResult:
     """Entities with their mentions, plus per-passage spans for the deal extractor. Deterministic.
 
@@ -503,127 +617,123 @@ def find_entities(articles: list[Article], gazetteer: Gazetteer, previous: Store
     result as finding everything, with only the new articles and those searched. When a new article
     changes an old name (its spelling, its type, its id), everything is found anew."""
     by_article = [a.passages() for a in articles]
-    gaz_ids = _unique_ids((e.name, e.id) for e in gazetteer.entities)
-    known = {label.casefold() for e in gazetteer.entities for label in (e.name, *e.aliases)}
-    gaz_labels = _LabelIndex([
-        (label, _Label(eid, e.type, _label_pattern(label)))
-        for eid, e in zip(gaz_ids, gazetteer.entities, strict=True)
-        for label in dict.fromkeys((e.name, *e.aliases))
-    ])
-    digest = gazetteer_digest(gazetteer)
-    kept = _reusable(previous, articles, by_article, digest)
+    gaz = _Gazetteer(gazetteer)
+    kept = _reusable(previous, articles, by_article, gaz.digest)
     # A passage's words take ~5 KB: made again for the second pass rather than kept for the whole corpus.
     gaz_spans: dict[str, list[Span]] = {}
     for a, aps in zip(articles, by_article, strict=True):
         if a.id not in kept:
-            for p in aps:
-                gaz_spans[p.passage_id] = _choose(gaz_labels.find(_Words(p.text)), [])
+            gaz.spans(aps, gaz_spans)
 
-    # Rule candidates that no gazetteer name covers become new entities, keyed by their casefolded name;
-    # the first find in corpus order decides the name's spelling and type.
     position = {a.id: i for i, a in enumerate(articles)}
     names: dict[str, FirstFind] = dict(previous.names) if previous is not None and kept else {}
-    for a, aps in zip(articles, by_article, strict=True):
-        if a.id in kept:
-            continue
-        for p in aps:
-            taken = [(s.start, s.end) for s in gaz_spans[p.passage_id]]
-            for start, end, name, etype in rule_candidates(p.text):
-                base = _GENITIVE_END.sub("", name)
-                key = base.casefold()
-                if key in known or any(start < e and b < end for b, e in taken):
-                    continue
-                seen = names.get(key)
-                if seen is None or position[a.id] < position[seen.article_id]:
-                    names[key] = FirstFind(base, etype, a.id)
-    rule_ids = _rule_ids(names, set(gaz_ids))
+    _collect_names(
+        ((a, aps) for a, aps in zip(articles, by_article, strict=True) if a.id not in kept),
+        gaz, gaz_spans, names, position.__getitem__,
+    )
+    rule_ids = _rule_ids(names, set(gaz.ids))
     if kept and previous is not None:
-        old_ids = _rule_ids(previous.names, set(gaz_ids))
-        if any(names[k][:2] != f[:2] or rule_ids[k] != old_ids[k] for k, f in previous.names.items()):
+        if _renames(previous.names, names, rule_ids, gaz):
             return find_entities(articles, gazetteer)
         kept = kept - _articles_matching(
             sorted(names[k].name for k in names.keys() - previous.names.keys()),
-            [(a.id, aps) for a, aps in zip(articles, by_article, strict=True) if a.id in kept],
+            [(a.id, [p.text for p in aps]) for a, aps in zip(articles, by_article, strict=True) if a.id in kept],
         )
         for a, aps in zip(articles, by_article, strict=True):
             if a.id not in kept:
-                for p in aps:
-                    if p.passage_id not in gaz_spans:
-                        gaz_spans[p.passage_id] = _choose(gaz_labels.find(_Words(p.text)), [])
-    rule_list = sorted(names.items(), key=lambda kv: (slugify(kv[1].name), kv[1].name))
-    # A rule-found name is matched as the rule found it written: one false find of a capitalised word
-    # (`Nicht`, `Anbieter`) must not make every lower-case `nicht` of the corpus a mention. The gazetteer's
-    # curated names stay case-insensitive.
-    rule_labels = _LabelIndex([
-        (f.name, _Label(rule_ids[key], f.type, _label_pattern(f.name, ignore_case=False))) for key, f in rule_list
-    ])
-    # A person found by a rule is also mentioned by surname alone in the articles that name them in full.
-    surnames = {
-        rule_ids[key]: f.name.split()[-1]
-        for key, f in rule_list
-        if f.type == "person" and len(f.name.split()[-1]) > 2
-    }
-    types = {eid: e.type for eid, e in zip(gaz_ids, gazetteer.entities, strict=True)}
-    types.update((rule_ids[key], f.type) for key, f in rule_list)
+                gaz.spans((p for p in aps if p.passage_id not in gaz_spans), gaz_spans)
+    search = _NameSearch(gaz, names, rule_ids)
 
     spans: dict[str, list[Span]] = {}
     for a, aps in zip(articles, by_article, strict=True):
         if a.id in kept and previous is not None:
             for p, found in zip(aps, previous.spans(a.id), strict=True):
-                spans[p.passage_id] = [Span(eid, types[eid], s, e, p.text[s:e]) for eid, s, e in found]
-            continue
-        words = {p.passage_id: _Words(p.text) for p in aps}
-        first = {
-            p.passage_id: _choose(
-                rule_labels.find(words[p.passage_id]), [(s.start, s.end) for s in gaz_spans[p.passage_id]]
-            )
-            for p in aps
-        }
-        named = {s.entity_id for v in first.values() for s in v if s.entity_id in surnames}
-        surname_labels = _LabelIndex(
-            [(surnames[rid], _Label(rid, "person", _surname_pattern(surnames[rid]))) for rid in sorted(named)],
-            every_label=True,
-        )
-        for p in aps:
-            taken = [(s.start, s.end) for s in (*gaz_spans[p.passage_id], *first[p.passage_id])]
-            extra = _choose(surname_labels.find(words[p.passage_id]), taken) if named else []
-            spans[p.passage_id] = sorted(
-                (*gaz_spans[p.passage_id], *first[p.passage_id], *extra), key=lambda s: (s.start, s.end)
-            )
+                spans[p.passage_id] = [Span(eid, search.types[eid], s, e, p.text[s:e]) for eid, s, e in found]
+        else:
+            search.article(aps, gaz_spans, spans)
 
     mentions: dict[str, list[Mention]] = {}
     for aps in by_article:
-        for p in aps:
-            seen_here: set[tuple[str, str]] = set()  # (entity, surface) within this passage
-            for s in spans[p.passage_id]:
-                lst = mentions.setdefault(s.entity_id, [])
-                if (s.entity_id, s.surface) not in seen_here:
-                    seen_here.add((s.entity_id, s.surface))
-                    lst.append(Mention.model_construct(
-                        _MENTION_FIELDS, passage_id=p.passage_id, article_id=p.article_id, surface=s.surface
-                    ))
-
-    entities = [
-        Entity(
-            entity_id=eid, name=e.name, type=e.type, aliases=list(dict.fromkeys(e.aliases)),
-            source="gazetteer", mentions=mentions.get(eid, []),
-        )
-        for eid, e in zip(gaz_ids, gazetteer.entities, strict=True)
-    ]
-    entities += [
-        Entity(entity_id=rule_ids[key], name=f.name, type=f.type, source="rule", mentions=mentions[rule_ids[key]])
-        for key, f in rule_list
-        if rule_ids[key] in mentions
-    ]
+        for eid, p, surface in passage_mentions(aps, spans):
+            mentions.setdefault(eid, []).append(Mention.model_construct(
+                _MENTION_FIELDS, passage_id=p.passage_id, article_id=p.article_id, surface=surface
+            ))
+    entities = [*gaz.records(mentions), *search.rule_records(mentions)]
     entities.sort(key=lambda e: e.entity_id)
     return EntityResult(
         entities=entities,
         spans=spans,
         names=names,
-        gazetteer=digest,
+        gazetteer=gaz.digest,
         passage_ids=[(a.id, [p.passage_id for p in aps]) for a, aps in zip(articles, by_article, strict=True)],
         searched_articles=len(articles) - len(kept),
         kept_articles=kept,
+    )
+
+
+def _renames(old: dict[str, FirstFind], names: dict[str, FirstFind], rule_ids: dict[str, str], gaz: _Gazetteer) -> bool:
+    """Whether a name of `old` changed its spelling, type or id (everything must then be found anew)."""
+    old_ids = _rule_ids(old, set(gaz.ids))
+    return any(names[k][:2] != f[:2] or rule_ids[k] != old_ids[k] for k, f in old.items())
+
+
+@dataclass
+class EntityUpdate:
+    """What adding articles to a corpus changes in its entity finds (`find_entities_update`)."""
+
+    # The new articles and the old ones a new name occurs in, in corpus order, with their passages' spans.
+    searched: list[Article]
+    spans: dict[str, list[Span]]
+    names: dict[str, FirstFind]  # every rule-found name of the corpus
+    # Per searched article, its mentions as (entity id, passage id, surface) in order.
+    mentions: dict[str, list[tuple[str, str, str]]]
+    # The entities with mentions that `known` (the previous build's entity ids) lacks, without mentions.
+    entities: list[Entity]
+
+
+def find_entities_update(
+    new: list[Article],
+    old_texts: Iterable[tuple[str, list[str]]],
+    read_old: Callable[[list[str]], list[Article]],
+    previous: StoredFinds,
+    known: set[str],
+    gazetteer: Gazetteer,
+) -> EntityUpdate | None:
+    """`find_entities` of a corpus that is `previous`'s articles plus `new`, for what differs only: the
+    old articles are read as passage texts (`old_texts`, for the new names) and, where a new name occurs,
+    as articles (`read_old`). None when a new article changes an old name or the gazetteer changed: then
+    everything is found anew (`find_entities`). Corpus order is id order."""
+    gaz = _Gazetteer(gazetteer)
+    if previous.gazetteer != gaz.digest:
+        return None
+    passages = {a.id: a.passages() for a in new}
+    gaz_spans: dict[str, list[Span]] = {}
+    for aps in passages.values():
+        gaz.spans(aps, gaz_spans)
+    names = dict(previous.names)
+    _collect_names(((a, passages[a.id]) for a in new), gaz, gaz_spans, names, lambda article_id: article_id)
+    rule_ids = _rule_ids(names, set(gaz.ids))
+    if _renames(previous.names, names, rule_ids, gaz):
+        return None
+    added = sorted(names[k].name for k in names.keys() - previous.names.keys())
+    old = read_old(sorted(_articles_matching(added, old_texts))) if added else []
+    for a in old:
+        passages[a.id] = a.passages()
+        gaz.spans(passages[a.id], gaz_spans)
+    searched = sorted([*new, *old], key=lambda a: a.id)
+    search = _NameSearch(gaz, names, rule_ids)
+    spans: dict[str, list[Span]] = {}
+    mentions: dict[str, list[tuple[str, str, str]]] = {}
+    for a in searched:
+        search.article(passages[a.id], gaz_spans, spans)
+        mentions[a.id] = [(eid, p.passage_id, surface) for eid, p, surface in passage_mentions(passages[a.id], spans)]
+    found = {eid for rows in mentions.values() for eid, _, _ in rows}
+    return EntityUpdate(
+        searched=searched,
+        spans=spans,
+        names=names,
+        mentions=mentions,
+        entities=[e for e in search.rule_records({eid: [] for eid in found - known}) if e.entity_id not in known],
     )
 
 
@@ -657,22 +767,24 @@ def _reusable(
     return frozenset(old)
 
 
-def _articles_matching(names: list[str], articles: list[tuple[str, list[Passage]]]) -> set[str]:
-    """The articles in which one of the rule-found `names` matches (as `find_entities` matches them): the
-    articles whose spans a new name may change. A passage is tried only when it holds every word of the
-    name; texts are searched a few hundred articles at a time, one `str.find` pass per name for its
-    longest word."""
+def _articles_matching(names: list[str], articles: Iterable[tuple[str, list[str]]]) -> set[str]:
+    """The articles (id, passage texts) in which one of the rule-found `names` matches (as `find_entities`
+    matches them): the articles whose spans a new name may change. A passage is tried only when it holds
+    every word of the name; texts are searched a few hundred articles at a time, one `str.find` pass per
+    name for its longest word."""
     by_word: dict[str, list[tuple[list[str], _Pattern]]] = {}
     for name in names:
         words = name.split()
         by_word.setdefault(max(words, key=len), []).append((words, _label_pattern(name, ignore_case=False)))
     found: set[str] = set()
-    for at in range(0, len(articles), 500) if by_word else ():
-        batch = articles[at:at + 500]
+    if not by_word:
+        return found
+    articles = iter(articles)
+    while batch := list(itertools.islice(articles, 500)):
         starts, parts, offset = [], [], 0
-        for _, aps in batch:
+        for _, texts in batch:
             starts.append(offset)
-            text = "\0".join(p.text for p in aps) + "\0"
+            text = "\0".join(texts) + "\0"
             parts.append(text)
             offset += len(text)
         starts.append(offset)
@@ -681,11 +793,11 @@ def _articles_matching(names: list[str], articles: list[tuple[str, list[Passage]
             i = joined.find(longest)
             while i >= 0:
                 k = bisect.bisect_right(starts, i) - 1
-                article_id, aps = batch[k]
+                article_id, texts = batch[k]
                 if article_id not in found and any(
-                    all(w in p.text for w in words) and pattern.compiled.search(p.text)
+                    all(w in text for w in words) and pattern.compiled.search(text)
                     for words, pattern in labels
-                    for p in aps
+                    for text in texts
                 ):
                     found.add(article_id)
                 i = joined.find(longest, starts[k + 1])

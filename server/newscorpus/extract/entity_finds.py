@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 import sys
 from array import array
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import NamedTuple
 
 from newscorpus.models import EntityType
@@ -91,20 +91,63 @@ def dump(
     values = array("i")
     counts: list[list[object]] = []
     for article_id, passages in articles:
-        per_passage = []
-        for spans in passages:
-            per_passage.append(len(spans))
-            for entity_id, start, end in spans:
-                index = entity_ids.setdefault(entity_id, len(entity_ids))
-                values.extend((index, start, end))
-        counts.append([article_id, per_passage])
+        counts.append([article_id, _extend(values, passages, entity_ids)])
+    return _encode(gazetteer, names, list(entity_ids), counts, values)
+
+
+def splice(
+    previous: StoredFinds,
+    names: dict[str, FirstFind],
+    changed: Mapping[str, Sequence[Sequence[StoredSpan]]],
+) -> bytes:
+    """`previous` with the spans of the articles in `changed` (new ones, or old ones searched again) and
+    `names`: what an update stores. The other articles' spans are copied as stored, not decoded (the same
+    finds as `dump` gives, though not the same bytes: new entities are numbered after the old ones).
+    Corpus order is id order."""
+    entity_ids = {eid: n for n, eid in enumerate(previous._entity_ids)}
+    old = previous._counts
+    values = array("i")
+    counts: list[list[object]] = []
+    run_start = run_end = 0  # values of consecutive unchanged old articles, copied at once
+    for article_id in sorted(old.keys() | changed.keys()):
+        per_passage = old.get(article_id)
+        at = previous._offsets.get(article_id, run_end)
+        if article_id in changed:
+            values.extend(previous._values[run_start:run_end])
+            run_start = run_end = at + (3 * sum(per_passage) if per_passage is not None else 0)
+            counts.append([article_id, _extend(values, changed[article_id], entity_ids)])
+        else:
+            if at != run_end:
+                values.extend(previous._values[run_start:run_end])
+                run_start = at
+            run_end = at + 3 * sum(per_passage)
+            counts.append([article_id, per_passage])
+    values.extend(previous._values[run_start:run_end])
+    return _encode(previous.gazetteer, names, list(entity_ids), counts, values)
+
+
+def _extend(values: array, passages: Sequence[Sequence[StoredSpan]], entity_ids: dict[str, int]) -> list[int]:
+    """Append an article's spans to `values` (numbering new entities); its span count per passage."""
+    per_passage = []
+    for spans in passages:
+        per_passage.append(len(spans))
+        for entity_id, start, end in spans:
+            index = entity_ids.setdefault(entity_id, len(entity_ids))
+            values.extend((index, start, end))
+    return per_passage
+
+
+def _encode(
+    gazetteer: str, names: dict[str, FirstFind], entity_ids: list[str], counts: list[list[object]], values: array
+) -> bytes:
     if sys.byteorder == "big":
+        values = array("i", values)
         values.byteswap()
     header = json.dumps(
         {
             "gazetteer": gazetteer,
             "names": [[key, *names[key]] for key in sorted(names)],
-            "entities": list(entity_ids),
+            "entities": entity_ids,
             "articles": counts,
         },
         ensure_ascii=False,

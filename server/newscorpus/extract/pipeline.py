@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel
 
@@ -22,9 +24,12 @@ from newscorpus.extract import deal_ids
 from newscorpus.extract.annotations import DEALS_FILE, load_curated_deals, load_gazetteer
 from newscorpus.extract.curated import build_curated_deals
 from newscorpus.extract.deals import extract_deals, merge_with_curated
-from newscorpus.extract.entities import EntityResult, find_entities
+from newscorpus.extract.entities import EntityResult, EntityUpdate, find_entities, find_entities_update
 from newscorpus.extract.entity_finds import StoredFinds
 from newscorpus.models import Article, Deal, Entity
+
+if TYPE_CHECKING:
+    from newscorpus.index.knowledge_store import KnowledgeStore
 
 
 class ArticleDeals(BaseModel):
@@ -33,12 +38,6 @@ class ArticleDeals(BaseModel):
 
     key: str
     deals: list[Deal]
-
-
-class DealsByArticle(BaseModel):
-    """`deals-by-article.json` of a build: what the next incremental update reuses."""
-
-    articles: dict[str, ArticleDeals]
 
 
 @dataclass
@@ -100,6 +99,57 @@ def extract_knowledge(
         entity_finds=found.stored(),
         searched_articles=found.searched_articles,
     )
+
+
+@dataclass
+class KnowledgeUpdate:
+    """What adding articles to a built corpus changes in its entities and deals (`extract_update`)."""
+
+    entities: EntityUpdate
+    # The searched articles' deals (the new articles' and those of the old ones searched again): as the
+    # knowledge base has them, and as `deals-by-article` keeps them for the next update.
+    deals: dict[str, list[Deal]]
+    per_article: dict[str, ArticleDeals]
+    old_deals: dict[str, list[Deal]]  # what the previous build had for the old articles searched again
+
+
+def extract_update(
+    new: list[Article], previous: KnowledgeStore, finds: StoredFinds, annotations_dir: Path
+) -> KnowledgeUpdate | None:
+    """`extract_knowledge` of `previous`'s corpus plus the `new` articles, for what differs only: entity
+    spans and deals of the new articles and of the old ones a new name occurs in (`find_entities_update`).
+    None when that is not enough: a new article changes an old name, a new entity may be a curated deal's
+    party, or an old article's deal ids were lengthened for a clash; everything is then extracted again
+    (`extract_knowledge` with reuse)."""
+    gazetteer = load_gazetteer(annotations_dir)
+    update = find_entities_update(
+        new, previous.texts_by_article(), lambda ids: list(previous.articles(ids).values()), finds,
+        set(previous.entities), gazetteer,
+    )
+    if update is None:
+        return None
+    labels = {label.casefold() for e in update.entities for label in (e.name, *e.aliases)}
+    spec = load_curated_deals(annotations_dir)
+    if any(p.entity is None and p.name.casefold() in labels for d in spec.deals for p in d.parties):
+        return None
+    old_deals = {a.id: previous.extracted_deals(a.id) for a in update.searched if previous.has_article(a.id)}
+    for article_id, deals in old_deals.items():
+        tag = re.escape(deal_ids.article_tag(article_id))
+        if any(not re.fullmatch(rf".*-{tag}(-\d+)?", d.deal_id) for d in deals):
+            return None
+    found = EntityResult(
+        entities=[*(info.entity for info in previous.entities.values()), *update.entities], spans=update.spans
+    )
+    names = found.by_id()
+    curated = previous.curated_deals()
+    per_article: dict[str, ArticleDeals] = {}
+    deals: dict[str, list[Deal]] = {}
+    for article in update.searched:
+        per_article[article.id] = ArticleDeals(
+            key=_deal_key(article, found, names), deals=extract_deals([article], found)
+        )
+        deals[article.id] = merge_with_curated(curated, per_article[article.id].deals)[len(curated):]
+    return KnowledgeUpdate(update, deals, per_article, old_deals)
 
 
 def _deal_key(article: Article, found: EntityResult, names: Mapping[str, Entity]) -> str:

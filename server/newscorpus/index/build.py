@@ -6,10 +6,13 @@ Layout of an index folder:
     b-<fp>-<nonce>/     one complete build: manifest.json, knowledge.sqlite (`knowledge_store`), the engine's files
 
 When the only change since the live build is new article files (same annotations, same code, no
-article changed or removed), the next build is an incremental update: it reuses the live build's entity
-spans and deals per article and its analysed passages, and gives exactly what a full build of the corpus
-gives (see
-`index/whoosh_reuse.py` for why it still writes one new segment). Anything else is a full rebuild.
+article changed or removed), the next build is an incremental update, which gives exactly what a full
+build of the corpus gives. It is made by rows where it can (`_update_by_rows`): only the new articles and
+the old ones a new entity name occurs in are searched and extracted, the knowledge store is a copy of the
+live build's changed by rows (`store_delta`), the indexes are appended to. Where that does not apply (a
+new article renames an old entity, an index has too many segments), the update reuses the live build's
+entity spans and deals per article and its analysed passages, and rewrites the rest from whole knowledge
+bases. Anything else is a full rebuild.
 
 A build is written into a fresh folder and only becomes live when CURRENT is replaced, so a failed or
 interrupted build (killed, disk full) never leaves a broken index in use. The manifest records a SHA-256
@@ -34,7 +37,7 @@ from pydantic import BaseModel, Field
 from newscorpus import __version__
 from newscorpus.config import Settings, pause_point
 from newscorpus.index.engine import EngineBuilder, Progress
-from newscorpus.index.knowledge_store import KnowledgeStore, passage_texts, write_store
+from newscorpus.index.knowledge_store import KnowledgeStore, passage_texts, store_stats, write_store
 from newscorpus.index.stat_record import recall, remember, stat_signature
 from newscorpus.models import Article, KnowledgeBase
 
@@ -50,7 +53,7 @@ MANIFEST = "manifest.json"
 KNOWLEDGE = "knowledge.sqlite"  # the knowledge base, read lazily (`knowledge_store`)
 LOCK = ".build.lock"
 SOURCES = "sources.json"  # in a build folder: what it was built from, file by file (decides incremental updates)
-DEALS_BY_ARTICLE = "deals-by-article.json"  # in a build folder: per-article deal results an update reuses
+DEALS_BY_ARTICLE = "deals-by-article.jsonl"  # in a build folder: per-article deal results (`deals_by_article`)
 ENTITY_FINDS = "entity-finds.bin"  # in a build folder: rule-found names and entity spans an update reuses
 FINGERPRINT_RECORD = ".fingerprint.json"  # in the index folder: the corpus fingerprint by stat data
 VERIFIED_RECORD = ".verified.json"  # in a build folder: its files passed their checksums in this stat state
@@ -356,7 +359,8 @@ def build_index(
     """
     # Imported here: a server starting on an intact build never extracts, and its corpus check
     # (`index/refresh.py`) neither extracts nor searches (see `test_cold_start`).
-    from newscorpus.extract.pipeline import DealsByArticle, extract_knowledge
+    from newscorpus.extract import deals_by_article
+    from newscorpus.extract.pipeline import extract_knowledge
     from newscorpus.index.whoosh_engine import WhooshBuilder
     from newscorpus.ingest.store import load_articles
 
@@ -398,22 +402,35 @@ def build_index(
         mode="full" if previous is None else "incremental",
         previous="" if previous is None else previous.name,
     )
-    nonce = uuid.uuid4().hex[:8]
-    staging = settings.index_dir / f"tmp-{nonce}"
-    final = settings.index_dir / f"b-{fingerprint[:12]}-{nonce}"
-    try:
-        staging.mkdir(parents=True)
+
+    def write(staging: Path) -> None:
         if previous is not None and previous_kb is not None:
             engine.update(kb, staging, previous, previous_kb, progress)
         else:
             engine.build(kb, staging, progress)
-        pause_point("index:staged")
         write_store(kb, staging / KNOWLEDGE)
-        (staging / SOURCES).write_text(sources.model_dump_json(), encoding="utf-8")
-        (staging / DEALS_BY_ARTICLE).write_text(
-            DealsByArticle(articles=extracted.per_article).model_dump_json(), encoding="utf-8"
-        )
+        deals_by_article.write(staging / DEALS_BY_ARTICLE, extracted.per_article.items())
         (staging / ENTITY_FINDS).write_bytes(extracted.entity_finds)
+
+    final = _publish(settings, manifest, sources, previous, write)
+    progress(f"index ready ({manifest.mode} build): {manifest.articles} articles, {manifest.passages} passages, "
+             f"{len(entities)} entities, {len(deals)} deals")
+    return final
+
+
+def _publish(
+    settings: Settings, manifest: Manifest, sources: Sources, previous: Path | None, write: Callable[[Path], None]
+) -> Path:
+    """Stage a build (`write` fills a fresh folder with the engine's files and the knowledge; then the
+    sources, checksums and manifest), move it into place and make it live. Returns its folder."""
+    nonce = uuid.uuid4().hex[:8]
+    staging = settings.index_dir / f"tmp-{nonce}"
+    final = settings.index_dir / f"b-{manifest.fingerprint[:12]}-{nonce}"
+    try:
+        staging.mkdir(parents=True)
+        write(staging)
+        pause_point("index:staged")
+        (staging / SOURCES).write_text(sources.model_dump_json(), encoding="utf-8")
         files = _checksums(staging, previous)
         (staging / MANIFEST).write_text(
             manifest.model_copy(update={"files": files}).model_dump_json(indent=2), encoding="utf-8"
@@ -435,8 +452,83 @@ def build_index(
         shutil.rmtree(staging, ignore_errors=True)
         shutil.rmtree(final, ignore_errors=True)
         raise
-    progress(f"index ready ({manifest.mode} build): {manifest.articles} articles, {manifest.passages} passages, "
-             f"{len(entities)} entities, {len(deals)} deals")
+    return final
+
+
+def _update_by_rows(
+    settings: Settings, previous: Path, added: list[str], corpus: tuple[str, Sources], progress: Progress
+) -> Path | None:
+    """An update that changes the previous build where the new articles change it: its knowledge store
+    copied and changed by rows (`store_delta`), its indexes appended to, entity finds and per-article deals
+    spliced; only the new articles and the old ones a new name occurs in are searched and extracted. The
+    same result as a full build. None, having written nothing, when that does not apply (see
+    `extract_update`, `apply_delta`, `WhooshBuilder.append`); the caller then updates from whole knowledge
+    bases."""
+    from newscorpus.extract import deals_by_article
+    from newscorpus.extract.entity_finds import StoredSpan, splice
+    from newscorpus.extract.pipeline import extract_update
+    from newscorpus.index.store_delta import DeltaError, StoreDelta, apply_delta
+    from newscorpus.index.whoosh_engine import WhooshBuilder
+    from newscorpus.ingest.store import read_article
+
+    fingerprint, sources = corpus
+    before = read_manifest(previous)
+    finds = _entity_finds(previous)
+    if before is None or finds is None or not (previous / DEALS_BY_ARTICLE).is_file():
+        return None
+    try:
+        new = sorted((read_article(settings.corpus_dir / name) for name in added), key=lambda a: a.id)
+    except (ValueError, OSError) as exc:
+        raise BuildError(f"cannot build {settings.corpus_dir}: {exc}") from exc
+    store = open_knowledge(previous)
+    try:
+        update = extract_update(new, store, finds, settings.annotations_dir)
+    except (ValueError, OSError) as exc:
+        raise BuildError(f"cannot build {settings.corpus_dir}: {exc}") from exc
+    finally:
+        store.close()
+    if update is None:
+        progress("the new articles change what old articles were extracted with: extracting every article again")
+        return None
+    searched = update.entities.searched
+    changed = len(new) + sum(update.old_deals[a] != update.deals[a] for a in update.old_deals)
+    progress(f"entities searched in {len(searched)} of {before.articles + len(new)} articles, deals of "
+             f"{before.articles + len(new) - changed} reused from {previous.name}")
+    engine = WhooshBuilder()
+    manifest = Manifest(
+        fingerprint=fingerprint,
+        engine=engine.name,
+        version=__version__,
+        articles=before.articles + len(new),
+        passages=before.passages + sum(len(passage_texts(a.body)) + len(a.teasers) for a in new),
+        mode="incremental",
+        previous=previous.name,
+    )
+    spans = update.entities.spans
+
+    def write(staging: Path) -> None:
+        shutil.copyfile(previous / KNOWLEDGE, staging / KNOWLEDGE)
+        apply_delta(staging / KNOWLEDGE, StoreDelta(
+            fingerprint, new, update.entities.mentions, update.entities.entities, update.deals
+        ))
+        deals = [d for found in update.deals.values() for d in found]
+        if not engine.append(staging, previous, new, deals, [d for old in update.old_deals.values() for d in old],
+                             progress):
+            raise DeltaError("an index has too many segments or deleted documents to be appended to")
+        deals_by_article.splice(previous / DEALS_BY_ARTICLE, staging / DEALS_BY_ARTICLE, update.per_article)
+        (staging / ENTITY_FINDS).write_bytes(splice(finds, update.entities.names, {
+            a.id: [[StoredSpan(s.entity_id, s.start, s.end) for s in spans[p.passage_id]] for p in a.passages()]
+            for a in searched
+        }))
+
+    try:
+        final = _publish(settings, manifest, sources, previous, write)
+    except DeltaError as exc:
+        progress(f"{exc}: updating from whole knowledge bases")
+        return None
+    stats = store_stats(final / KNOWLEDGE)
+    progress(f"index ready (incremental build, by rows): {manifest.articles} articles, {manifest.passages} "
+             f"passages, {stats['entities']} entities, {stats['deals']} deals")
     return final
 
 
@@ -455,10 +547,10 @@ def _articles_since(settings: Settings, previous_kb: KnowledgeBase) -> list[Arti
 
 def _deals_by_article(folder: Path) -> dict[str, ArticleDeals] | None:
     """The previous build's per-article deals; None (extract all again) when unreadable."""
-    from newscorpus.extract.pipeline import DealsByArticle
+    from newscorpus.extract import deals_by_article
 
     try:
-        return DealsByArticle.model_validate_json((folder / DEALS_BY_ARTICLE).read_text(encoding="utf-8")).articles
+        return deals_by_article.read(folder / DEALS_BY_ARTICLE)
     except (OSError, ValueError):
         return None
 
@@ -547,6 +639,15 @@ def _update(settings: Settings, folder: Path, progress: Progress, corpus: tuple[
         f"{len(added)} new article file(s) since the last build and nothing else changed: "
         "updating the index incrementally"
     )
+    try:
+        built = _update_by_rows(settings, folder, added, corpus, progress)
+    except BuildError:
+        raise
+    except Exception as exc:  # a fault of the update by rows: the update from whole knowledge bases may work
+        progress(f"the update by rows failed ({type(exc).__name__}: {exc}): updating from whole knowledge bases")
+        built = None
+    if built is not None:
+        return built
     try:
         return build_index(settings, progress=progress, previous=folder, corpus=corpus)
     except BuildError:

@@ -13,7 +13,7 @@ from typing import Protocol
 
 from pydantic import BaseModel, ConfigDict
 
-from newscorpus.models import KnowledgeBase
+from newscorpus.models import Article, Deal, KnowledgeBase
 
 Progress = Callable[[str], None]
 
@@ -116,6 +116,15 @@ class EngineBuilder(Protocol):
     ) -> None:
         """Write into the empty `folder` exactly what `build(kb, folder)` writes, reusing what it can of the
         index in `previous`, which this code built for `previous_kb` (an incremental update)."""
+        ...
+
+    def append(
+        self, folder: Path, previous: Path, articles: list[Article], deals: list[Deal], replaced: list[Deal],
+        progress: Progress,
+    ) -> bool:
+        """Like `update`, for an update by rows: the new `articles` and the new or changed `deals` given, and
+        `replaced`, every previous deal of the articles whose deals were extracted again. False, leaving
+        `folder` to be discarded, when that is not enough (the caller then uses `update`)."""
         ...
 
     def open(self, folder: Path) -> SearchIndex: ...

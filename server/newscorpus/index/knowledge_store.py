@@ -11,6 +11,12 @@ their mentions), so a record read back is the record that was written. Passages 
 cut from the article's body on read by the same rule as `Article.passages` (`passage_texts`), which keeps
 the file at the size of the text. Mentions are rows (entity, order, article, passage suffix, surface).
 
+Row numbers are order keys with gaps, so that an incremental update can copy the previous build's file
+and change it by rows (`apply_delta`) instead of writing 100 000 articles again: an article's `seq` sorts
+as its id does, `ORDER_GAP` apart in a full build, and new articles take numbers between their
+neighbours'; an extracted deal's is its article's times `DEAL_SLOTS` plus its place in the article,
+curated deals come first; an entity's is only a name for its mentions (entities are read in id order).
+
 The file is opened read-only and immutable (no locks, no journal): a build folder never changes once
 written, and a process still reading a replaced build keeps its open file. One connection per thread.
 """
@@ -22,7 +28,7 @@ import json
 import sqlite3
 import threading
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
@@ -30,14 +36,16 @@ from urllib.parse import quote
 from newscorpus.models import Article, Deal, Entity, KnowledgeBase, Mention, Passage
 from newscorpus.query.text import fold
 
-STORE_FORMAT = 1
+STORE_FORMAT = 2
+ORDER_GAP = 1 << 24  # between consecutive articles' `seq` in a full build: room for updates to insert
+DEAL_SLOTS = 1 << 16  # deal `seq`s per article (an extracted deal's: article seq * DEAL_SLOTS + its place)
 RELATED_KEPT = 10  # related entities kept per entity: at least as many as the query API shows
 _PAIRS_PER_CHUNK = 4_000_000  # `_related`: ordered row pairs counted at once (~100 MB of arrays)
 
 _SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE articles (
-    seq INTEGER PRIMARY KEY,        -- position in the knowledge base
+    seq INTEGER PRIMARY KEY,        -- sorts as the ids do, with gaps (see the module's docstring)
     id TEXT NOT NULL UNIQUE,
     publisher TEXT NOT NULL,
     published TEXT NOT NULL,
@@ -46,7 +54,7 @@ CREATE TABLE articles (
     body TEXT NOT NULL              -- last: reading the columns before it skips its overflow pages
 );
 CREATE TABLE entities (
-    seq INTEGER PRIMARY KEY,
+    seq INTEGER PRIMARY KEY,        -- what mentions refer to (entities are read in id order)
     id TEXT NOT NULL UNIQUE,
     mention_count INTEGER NOT NULL,
     article_count INTEGER NOT NULL,
@@ -55,14 +63,14 @@ CREATE TABLE entities (
 );
 CREATE TABLE mentions (
     entity INTEGER NOT NULL,        -- entities.seq
-    seq INTEGER NOT NULL,           -- position among the entity's mentions
     article INTEGER NOT NULL,       -- articles.seq
+    n INTEGER NOT NULL,             -- position among the entity's mentions in the article
     passage TEXT NOT NULL,          -- the passage id after '#': p3, t1
     surface TEXT NOT NULL,
-    PRIMARY KEY (entity, seq)
+    PRIMARY KEY (entity, article, n) -- an entity's mentions in corpus order
 ) WITHOUT ROWID;
 CREATE TABLE deals (
-    seq INTEGER PRIMARY KEY,
+    seq INTEGER PRIMARY KEY,        -- knowledge-base order, with gaps (see the module's docstring)
     id TEXT NOT NULL UNIQUE,
     extracted INTEGER NOT NULL,     -- 0 curated, 1 extracted: list_deals' order is (extracted, id)
     type TEXT NOT NULL,
@@ -134,7 +142,7 @@ def write_store(kb: KnowledgeBase, path: Path) -> None:
 
 
 def _write(kb: KnowledgeBase, path: Path) -> None:
-    article_seq = {a.id: n for n, a in enumerate(kb.articles)}
+    article_seq = {aid: (n + 1) * ORDER_GAP for n, aid in enumerate(sorted(a.id for a in kb.articles))}
     entity_seq = {e.entity_id: n for n, e in enumerate(kb.entities)}
     if len(article_seq) != len(kb.articles) or len(entity_seq) != len(kb.entities):
         raise ValueError("the knowledge base repeats an article or entity id")
@@ -147,35 +155,19 @@ def _write(kb: KnowledgeBase, path: Path) -> None:
         body_passages = sum(len(passage_texts(a.body)) for a in kb.articles)
         teasers = sum(len(a.teasers) for a in kb.articles)
         # Rows are generated as SQLite takes them: as lists they held a second copy of the corpus.
-        con.executemany("INSERT INTO articles VALUES (?,?,?,?,?,?,?)", (
-            (n, a.id, a.publisher, a.published, period_end(a.published), a.model_dump_json(exclude={"body"}), a.body)
-            for n, a in enumerate(kb.articles)
-        ))
+        con.executemany("INSERT INTO articles VALUES (?,?,?,?,?,?,?)", (_article_row(article_seq[a.id], a)
+                                                                       for a in kb.articles))
         con.executemany("INSERT INTO entities VALUES (?,?,?,?,?,?)", (
             (n, e.entity_id, len(e.mentions), len({m.article_id for m in e.mentions}), related,
              e.model_dump_json(exclude={"mentions"}))
             for (n, e), related in zip(enumerate(kb.entities), _related(kb), strict=True)
         ))
-        con.executemany("INSERT INTO mentions VALUES (?,?,?,?,?)", _mention_rows(kb, article_seq))
-        con.executemany("INSERT INTO deals VALUES (?,?,?,?,?,?,?,?)", (
-            (n, d.deal_id, int(d.provenance != "curated"), d.type, d.announced, period_end(d.announced), d.title,
-             d.model_dump_json())
-            for n, d in enumerate(kb.deals)
+        con.executemany("INSERT INTO mentions VALUES (?,?,?,?,?)", _mention_rows(
+            ((n, e.entity_id, m.article_id, m.passage_id, m.surface) for n, e in enumerate(kb.entities)
+             for m in e.mentions),
+            article_seq,
         ))
-        con.executemany("INSERT INTO deal_articles VALUES (?,?)", (
-            (article_seq[aid], n) for n, d in enumerate(kb.deals) for aid in d.article_ids
-        ))
-        folded: dict[str, str] = {}  # party names repeat: fold each once
-        names: dict[str, int] = {}
-        parties = []
-        for n, d in enumerate(kb.deals):
-            for p in d.parties:
-                key = folded.get(p.name)
-                if key is None:
-                    key = folded[p.name] = fold(p.name)
-                parties.append((n, p.entity_id, names.setdefault(key, len(names))))
-        con.executemany("INSERT INTO party_names VALUES (?,?)", ((v, k) for k, v in names.items()))
-        con.executemany("INSERT INTO deal_parties VALUES (?,?,?)", parties)
+        _insert_deals(con, list(zip(_deal_seqs(kb.deals, article_seq), kb.deals, strict=True)), article_seq, {})
         meta = {"format": STORE_FORMAT, "fingerprint": kb.fingerprint, "stats": _stats(kb, body_passages),
                 "passages": body_passages + teasers,
                 "publishers": sorted({a.publisher for a in kb.articles})}
@@ -186,19 +178,63 @@ def _write(kb: KnowledgeBase, path: Path) -> None:
         con.close()
 
 
-def _related(kb: KnowledgeBase) -> list[str]:
-    """Per entity, the RELATED_KEPT entities most often in a passage with one of its mentions: for each
-    mention, each other entity of the mention's passage counts once; best first, ties by id. Worked out at
-    build time because at query time it reads every mention of a frequent entity (23 000 at 10 000
-    articles: 0.5 s of SQL).
+def _article_row(seq: int, a: Article) -> tuple:
+    return seq, a.id, a.publisher, a.published, period_end(a.published), a.model_dump_json(exclude={"body"}), a.body
 
-    Counted with arrays (37 s of Python loops at 100 000 articles): one row per passage and entity with
-    the entity's mentions there, every ordered pair of different rows of a passage adding the first
-    row's mentions to the pair of entities; passages taken in chunks to bound the pairs held at once."""
+
+def _deal_seqs(deals: list[Deal], article_seq: dict[str, int]) -> list[int]:
+    """Each deal's `seq`: a curated deal its place, an extracted one (of one article) its article's seq
+    times DEAL_SLOTS plus its place among the article's deals."""
+    out, places = [], {}
+    for n, d in enumerate(deals):
+        if d.provenance == "curated":
+            out.append(n)
+            continue
+        article_ids = d.article_ids
+        if len(article_ids) != 1:
+            raise ValueError(f"extracted deal {d.deal_id} cites {len(article_ids)} articles, not one")
+        place = places[article_ids[0]] = places.get(article_ids[0], -1) + 1
+        if place >= DEAL_SLOTS:
+            raise ValueError(f"article {article_ids[0]} has more than {DEAL_SLOTS} deals")
+        out.append(article_seq[article_ids[0]] * DEAL_SLOTS + place)
+    return out
+
+
+def _insert_deals(
+    con: sqlite3.Connection, deals: list[tuple[int, Deal]], article_seq: Mapping[str, int], names: dict[str, int]
+) -> None:
+    """Insert deals under their `seq` with their article and party rows; `names` maps the party names the
+    file holds (folded) to their row and takes new ones."""
+    con.executemany("INSERT INTO deals VALUES (?,?,?,?,?,?,?,?)", (
+        (n, d.deal_id, int(d.provenance != "curated"), d.type, d.announced, period_end(d.announced), d.title,
+         d.model_dump_json())
+        for n, d in deals
+    ))
+    con.executemany("INSERT INTO deal_articles VALUES (?,?)", (
+        (article_seq[aid], n) for n, d in deals for aid in d.article_ids
+    ))
+    folded: dict[str, str] = {}  # party names repeat: fold each once
+    fresh: list[tuple[int, str]] = []
+    parties = []
+    for n, d in deals:
+        for p in d.parties:
+            key = folded.get(p.name)
+            if key is None:
+                key = folded[p.name] = fold(p.name)
+            row = names.get(key)
+            if row is None:
+                row = names[key] = len(names)
+                fresh.append((row, key))
+            parties.append((n, p.entity_id, row))
+    con.executemany("INSERT INTO party_names VALUES (?,?)", fresh)
+    con.executemany("INSERT INTO deal_parties VALUES (?,?,?)", parties)
+
+
+def _related(kb: KnowledgeBase) -> list[str]:
+    """`_related_counts` of a knowledge base's entities (the order of `kb.entities`, sorted by id)."""
     import numpy as np  # only builds write a store; the server's start does not import it here
 
     size = len(kb.entities)
-    ids = [e.entity_id for e in kb.entities]
     passage_of: dict[str, int] = {}
     rows = np.fromiter(
         (passage_of.setdefault(m.passage_id, len(passage_of)) * size + n for n, e in enumerate(kb.entities)
@@ -206,6 +242,22 @@ def _related(kb: KnowledgeBase) -> list[str]:
         np.int64,
     )
     keys, mentions = np.unique(rows, return_counts=True)  # sorted by passage, then entity
+    return _related_counts(keys, mentions, [e.entity_id for e in kb.entities])
+
+
+def _related_counts(keys, mentions, ids: list[str]) -> list[str]:
+    """Per entity, the RELATED_KEPT entities most often in a passage with one of its mentions: for each
+    mention, each other entity of the mention's passage counts once; best first, ties by id. Worked out at
+    build time because at query time it reads every mention of a frequent entity (23 000 at 10 000
+    articles: 0.5 s of SQL).
+
+    `keys` are the sorted distinct (passage number × len(ids) + entity index) of the mentions and
+    `mentions` how many mentions each stands for. Counted with arrays (37 s of Python loops at 100 000
+    articles): every ordered pair of different rows of a passage adds the first row's mentions to the pair
+    of entities; passages taken in chunks to bound the pairs held at once."""
+    import numpy as np
+
+    size = len(ids)
     passage, entity = keys // size, keys % size
     starts = np.flatnonzero(np.r_[True, passage[1:] != passage[:-1]]) if len(keys) else np.zeros(0, np.int64)
     sizes = np.diff(np.r_[starts, len(keys)])
@@ -250,15 +302,28 @@ def _script(con: sqlite3.Connection, script: str) -> None:
             con.execute(statement)
 
 
-def _mention_rows(kb: KnowledgeBase, article_seq: dict[str, int]) -> Iterator[tuple]:
-    """(entity, order, article, passage suffix, surface); a mention's passage must be of its article (the
-    store keeps the passage id as the suffix only)."""
-    for n, e in enumerate(kb.entities):
-        for i, m in enumerate(e.mentions):
-            aid, pid = m.article_id, m.passage_id
-            if pid[len(aid) : len(aid) + 1] != "#" or not pid.startswith(aid) or aid not in article_seq:
-                raise ValueError(f"mention of {e.entity_id} in {pid} is not in article {aid}")
-            yield n, i, article_seq[aid], pid[len(aid) + 1 :], m.surface
+def _mention_rows(
+    mentions: Iterable[tuple[int, str, str, str, str]], article_seq: Mapping[str, int]
+) -> Iterator[tuple]:
+    """Rows (entity, article, n, passage suffix, surface) of mentions given as (entity seq, entity id, article
+    id, passage id, surface), each entity's in one article together and in order; a mention's passage must
+    be of its article (the store keeps the passage id as the suffix only)."""
+    last, n = None, 0
+    for entity, eid, aid, pid, surface in mentions:
+        if pid[len(aid) : len(aid) + 1] != "#" or not pid.startswith(aid) or aid not in article_seq:
+            raise ValueError(f"mention of {eid} in {pid} is not in article {aid}")
+        n = n + 1 if last == (entity, aid) else 0
+        last = (entity, aid)
+        yield entity, article_seq[aid], n, pid[len(aid) + 1 :], surface
+
+
+def store_stats(path: Path) -> dict:
+    """The corpus statistics of a store file (counts, dates, publishers), without opening it for queries."""
+    con = sqlite3.connect(f"file:{quote(str(path.resolve()))}?mode=ro&immutable=1", uri=True)
+    try:
+        return json.loads(con.execute("SELECT value FROM meta WHERE key = 'stats'").fetchone()[0])
+    finally:
+        con.close()
 
 
 @dataclass(frozen=True)
@@ -292,13 +357,13 @@ class KnowledgeStore:
         self.stats: dict = meta["stats"]
         self.passage_count: int = meta["passages"]
         self.entities: dict[str, EntityInfo] = {}
-        self._entity_ids: list[str] = []
-        for eid, mentions, articles, record in self._con().execute(
-            "SELECT id, mention_count, article_count, record FROM entities ORDER BY seq"
+        self._entity_seq: dict[str, int] = {}
+        for seq, eid, mentions, articles, record in self._con().execute(
+            "SELECT seq, id, mention_count, article_count, record FROM entities ORDER BY id"
         ):
             self.entities[eid] = EntityInfo(Entity.model_validate_json(record), mentions, articles)
-            self._entity_ids.append(eid)
-        self._entity_seq = {eid: n for n, eid in enumerate(self._entity_ids)}
+            self._entity_seq[eid] = seq
+        self._entity_of_seq = {seq: eid for eid, seq in self._entity_seq.items()}
         # Every distinct publisher value, the empty one included (a filter matching "" matches it too).
         self.publishers: list[str] = meta["publishers"]
 
@@ -348,7 +413,7 @@ class KnowledgeStore:
 
     def article_ids(self) -> Iterator[str]:
         """Every article id, in knowledge-base order."""
-        for (aid,) in self._con().execute("SELECT id FROM articles ORDER BY seq"):
+        for (aid,) in self._con().execute("SELECT id FROM articles ORDER BY id"):
             yield aid
 
     def passages(self, passage_ids: Iterable[str]) -> dict[str, Passage]:
@@ -383,9 +448,16 @@ class KnowledgeStore:
 
     def passage_ids(self) -> Iterator[str]:
         """Every passage id, in knowledge-base order (reads every article)."""
-        for aid, body, record in self._con().execute("SELECT id, body, record FROM articles ORDER BY seq"):
+        for aid, body, record in self._con().execute("SELECT id, body, record FROM articles ORDER BY id"):
             yield from (f"{aid}#p{n}" for n in range(1, len(passage_texts(body)) + 1))
             yield from (f"{aid}#t{n}" for n in range(1, len(json.loads(record).get("teasers", [])) + 1))
+
+    def texts_by_article(self) -> Iterator[tuple[str, list[str]]]:
+        """(article id, its passages' texts in order) of every article, in id order (an update searches
+        them for new names)."""
+        for aid, body, record in self._con().execute("SELECT id, body, record FROM articles ORDER BY id"):
+            teasers = [] if '"teasers":[]' in record else json.loads(record).get("teasers", [])
+            yield aid, [*passage_texts(body), *(t["title"] for t in teasers)]
 
     def passage(self, passage_id: str) -> Passage | None:
         article_id, _, suffix = passage_id.rpartition("#")
@@ -433,7 +505,7 @@ class KnowledgeStore:
         """The entity's mentions in order, read as they are consumed."""
         rows = self._con().execute(
             "SELECT a.id, m.passage, m.surface FROM mentions m JOIN articles a ON a.seq = m.article "
-            "WHERE m.entity = ? ORDER BY m.seq",
+            "WHERE m.entity = ? ORDER BY m.article, m.n",
             (self._entity_seq[entity_id],),
         )
         for aid, passage, surface in rows:
@@ -445,7 +517,7 @@ class KnowledgeStore:
             "SELECT DISTINCT m.entity FROM mentions m JOIN articles a ON m.article = a.seq WHERE a.id = ?",
             article_id,
         )
-        return {self._entity_ids[n] for (n,) in rows}
+        return {self._entity_of_seq[n] for (n,) in rows}
 
     def related(self, entity_id: str) -> list[tuple[str, int]]:
         """(entity id, co-mentions) of the RELATED_KEPT entities most often in a passage with one of the
@@ -540,6 +612,19 @@ class KnowledgeStore:
         )
         return total, [Deal.model_validate_json(r) for (r,) in rows]
 
+    def extracted_deals(self, article_id: str) -> list[Deal]:
+        """The extracted deals of one article, in knowledge-base order (an update replaces them)."""
+        rows = self._rows(
+            "SELECT d.record FROM articles a JOIN deals d ON d.seq >= a.seq * ? AND d.seq < (a.seq + 1) * ? "
+            "WHERE a.id = ? ORDER BY d.seq",
+            DEAL_SLOTS, DEAL_SLOTS, article_id,
+        )
+        return [Deal.model_validate_json(r) for (r,) in rows]
+
+    def curated_deals(self) -> list[Deal]:
+        return [Deal.model_validate_json(r) for (r,) in self._rows("SELECT record FROM deals WHERE extracted = 0 "
+                                                                  "ORDER BY seq")]
+
     # -- ids -------------------------------------------------------------------------------------
 
     def ids(self, kind: str) -> Iterator[str]:
@@ -574,12 +659,13 @@ class KnowledgeStore:
     def knowledge_base(self, *, mentions: bool = True) -> KnowledgeBase:
         """Every record, as the build had it (for an incremental update and for tests); without `mentions`,
         entities have none (most of the time at scale goes into making the mentions' records)."""
-        rows = self._con().execute("SELECT body, record FROM articles ORDER BY seq")
-        articles = [_article(body, record) for body, record in rows]
-        ids = [a.id for a in articles]
-        found: list[list[Mention]] = [[] for _ in self._entity_ids]
+        articles, ids = [], {}
+        for seq, body, record in self._con().execute("SELECT seq, body, record FROM articles ORDER BY id"):
+            articles.append(_article(body, record))
+            ids[seq] = articles[-1].id
+        found: dict[int, list[Mention]] = {seq: [] for seq in self._entity_seq.values()}
         rows = self._con().execute(
-            "SELECT entity, article, passage, surface FROM mentions ORDER BY entity, seq"
+            "SELECT entity, article, passage, surface FROM mentions ORDER BY entity, article, n"
             if mentions
             else "SELECT entity, article, passage, surface FROM mentions LIMIT 0"
         )
@@ -587,8 +673,8 @@ class KnowledgeStore:
             aid = ids[article]
             found[entity].append(Mention(passage_id=f"{aid}#{passage}", article_id=aid, surface=surface))
         entities = [
-            self.entities[eid].entity.model_copy(update={"mentions": ms})
-            for eid, ms in zip(self._entity_ids, found, strict=True)
+            info.entity.model_copy(update={"mentions": found[self._entity_seq[eid]]})
+            for eid, info in self.entities.items()
         ]
         deals = [Deal.model_validate_json(r) for (r,) in self._rows("SELECT record FROM deals ORDER BY seq")]
         return KnowledgeBase(fingerprint=self.fingerprint, articles=articles, entities=entities, deals=deals)

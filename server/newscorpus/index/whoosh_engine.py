@@ -11,7 +11,7 @@ import logging
 import math
 import re
 import threading
-from collections.abc import Iterator, Sequence, Set
+from collections.abc import Iterable, Iterator, Sequence, Set
 from operator import itemgetter
 from pathlib import Path
 
@@ -35,7 +35,7 @@ from newscorpus.index.matches import TITLE_ONLY_WEIGHT, TITLE_WEIGHT, Matches
 from newscorpus.index.posting_pool import TermPoolWriter
 from newscorpus.index.whoosh_codec import writer_options
 from newscorpus.index.whoosh_reuse import Deleted, append_index, rewrite_index
-from newscorpus.models import KnowledgeBase
+from newscorpus.models import Article, Deal, KnowledgeBase
 
 log = logging.getLogger(__name__)
 
@@ -91,9 +91,14 @@ def _passage_docs(kb: KnowledgeBase, article_ids: Set[str] | None = None, *, cop
     articles in `copied` lack the `amount` flag: `rewrite_index` copies them from the previous index, whose
     postings carry it, and the field is neither stored nor scored, so nothing else it writes depends on it
     (money parsing is the costliest part of a document)."""
-    for article in kb.articles:
-        if article_ids is not None and article.id not in article_ids:
-            continue
+    yield from _article_docs(
+        (a for a in kb.articles if article_ids is None or a.id in article_ids), copied=copied
+    )
+
+
+def _article_docs(articles: Iterable[Article], *, copied: Set[str] = frozenset()):
+    """`_passage_docs` of these articles."""
+    for article in articles:
         amounts = article.id not in copied
         for passage in article.passages():
             yield {
@@ -116,15 +121,18 @@ def _content(doc: dict, key: str) -> tuple:
 
 
 def _deal_docs(kb: KnowledgeBase):
-    for deal in kb.deals:
-        yield {
-            "deal_id": deal.deal_id,
-            "title": deal.title,
-            "summary": deal.summary,
-            "parties": " ".join(p.name for p in deal.parties),
-            "evidence": " ".join(e.quote for e in deal.evidence),
-            "type": deal.type,
-        }
+    return map(_deal_doc, kb.deals)
+
+
+def _deal_doc(deal: Deal) -> dict:
+    return {
+        "deal_id": deal.deal_id,
+        "title": deal.title,
+        "summary": deal.summary,
+        "parties": " ".join(p.name for p in deal.parties),
+        "evidence": " ".join(e.quote for e in deal.evidence),
+        "type": deal.type,
+    }
 
 
 class WhooshBuilder:
@@ -240,6 +248,44 @@ class WhooshBuilder:
         progress(f"indexed {passages[1]} new passages and {deals[1]} new or changed deals, kept "
                  f"{passages[0]} passages and {'kept' if kept_deals else 'copied'} {deals[0]} deals "
                  f"from {previous.name}" + (f" ({len(gone)} deleted)" if kept_deals and gone else ""))
+
+    def append(
+        self, folder: Path, previous: Path, articles: list[Article], deals: list[Deal], replaced: list[Deal],
+        progress: Progress,
+    ) -> bool:
+        """An update by rows: the indexes of the build in `previous` (by this code) with the new `articles`'
+        passages and the new or changed `deals` appended as new segments, and the `replaced` deals (all
+        the previous deals of the articles whose deals were extracted again) that changed or are gone
+        marked deleted (`append_index`). False when either index must be rewritten instead (too many
+        segments or deleted documents): `update` does that from whole knowledge bases."""
+        schema = _passage_schema(text_analyzer(self.analysis))
+        try:
+            passages = append_index(
+                PASSAGES, _article_docs(articles), previous, folder, lambda ix: TermPoolWriter(ix, **writer_options())
+            )
+            if passages is None:
+                return False
+            docs = {d.deal_id: _deal_doc(d) for d in deals}
+            old = {d.deal_id: _deal_doc(d) for d in replaced}
+            gone = {did: doc for did, doc in old.items() if docs.get(did) != doc}
+            added = append_index(
+                DEALS,
+                (doc for did, doc in docs.items() if old.get(did) != doc),
+                previous,
+                folder,
+                lambda ix: TermPoolWriter(ix, **writer_options()),
+                Deleted("deal_id", gone, _deal_schema(schema["text"].analyzer)),
+            )
+            if added is None:
+                return False
+            _save_article_map(folder)
+        finally:
+            if not self.keep_models:
+                release_models(schema["text"].analyzer)
+        progress(f"indexed {passages[1]} new passages and {added[1]} new or changed deals, kept {passages[0]} "
+                 f"passages and kept {added[0]} deals from {previous.name}"
+                 + (f" ({len(gone)} deleted)" if gone else ""))
+        return True
 
     def open(self, folder: Path) -> WhooshIndex:
         return WhooshIndex(folder, passage_ranking=self.passage_ranking)

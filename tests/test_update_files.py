@@ -1,0 +1,61 @@
+"""The files an update by rows splices instead of writing whole: per-article deals and entity finds. A
+spliced file reads back as the file written whole for the same articles."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from newscorpus.config import Settings
+from newscorpus.extract import deals_by_article
+from newscorpus.extract.annotations import load_gazetteer
+from newscorpus.extract.entities import find_entities
+from newscorpus.extract.entity_finds import StoredSpan, load, splice
+from newscorpus.extract.pipeline import ArticleDeals
+from newscorpus.ingest.store import load_articles
+from newscorpus.models import Article, Deal, Evidence
+
+
+def _deals(article_id: str, title: str) -> ArticleDeals:
+    deal = Deal(deal_id=f"{title}-x", title=title, type="partnership",
+                evidence=[Evidence(passage_id=f"{article_id}#p1", article_id=article_id, quote=title)])
+    return ArticleDeals(key=title, deals=[deal])
+
+
+def test_spliced_deals_by_article_read_back_as_written_whole(tmp_path: Path) -> None:
+    """Articles go in before the first line, between lines and after the last; a changed article's line is
+    replaced; every other line is copied byte for byte."""
+    old = {aid: _deals(aid, f"old-{aid}") for aid in ("b", "d", "f")}
+    deals_by_article.write(tmp_path / "old.jsonl", old.items())
+    changed = {aid: _deals(aid, f"new-{aid}") for aid in ("a", "d", "e", "g")}
+    deals_by_article.splice(tmp_path / "old.jsonl", tmp_path / "new.jsonl", changed)
+
+    expected = dict(sorted({**old, **changed}.items()))
+    deals_by_article.write(tmp_path / "whole.jsonl", expected.items())
+    assert (tmp_path / "new.jsonl").read_bytes() == (tmp_path / "whole.jsonl").read_bytes()
+    assert list(deals_by_article.read(tmp_path / "new.jsonl").items()) == list(expected.items())
+
+
+def test_spliced_entity_finds_read_back_as_finding_everything(corpus_settings: Settings) -> None:
+    """The finds of a corpus less some articles, spliced with those articles' spans (one sorting first, one
+    last, one replacing an article's spans), hold what the finds of the whole corpus hold."""
+    gazetteer = load_gazetteer(corpus_settings.annotations_dir)
+    articles = load_articles(corpus_settings.corpus_dir)
+    first = Article(id="0000-first", title="Nvidia", body="Nvidia baut in Leipzig.")
+    last = Article(id="9999-last", title="Microsoft", body="Microsoft investiert in Bayern.")
+    every = find_entities(sorted([first, *articles, last], key=lambda a: a.id), gazetteer)
+    held = articles[len(articles) // 2]
+    previous = load(find_entities([a for a in articles if a.id != held.id] + [held.model_copy(
+        update={"body": "\n\n".join("Kein Name hier." for _ in held.passages() if _.kind == "body")}
+    )], gazetteer).stored())
+    changed = {
+        a.id: [[StoredSpan(s.entity_id, s.start, s.end) for s in every.spans[p.passage_id]] for p in a.passages()]
+        for a in (first, held, last)
+    }
+    spliced = load(splice(previous, every.names, changed))
+    whole = load(every.stored())
+    assert spliced.articles() == whole.articles()
+    assert list(spliced.articles()) == list(whole.articles()), "corpus order"
+    assert spliced.names == whole.names
+    for article_id in whole.articles():
+        assert spliced.spans(article_id) == whole.spans(article_id), article_id
+    assert spliced.spans(held.id) != previous.spans(held.id), "the held article's spans were replaced"
