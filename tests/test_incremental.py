@@ -15,6 +15,7 @@ import subprocess
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 from whoosh import index as windex
 
@@ -25,6 +26,7 @@ from newscorpus.index.build import (
     DEALS_BY_ARTICLE,
     ENTITY_FINDS,
     KNOWLEDGE,
+    RELATED_PAIRS,
     SOURCES,
     damage,
     ensure_index,
@@ -34,6 +36,7 @@ from newscorpus.index.build import (
     read_manifest,
 )
 from newscorpus.index.deleted_stats import LiveStats
+from newscorpus.index.knowledge_store import PAIR_SHIFT
 from newscorpus.index.whoosh_engine import DEALS, PASSAGES, WhooshBuilder
 from newscorpus.ingest.store import article_to_markdown
 from newscorpus.models import Article
@@ -136,7 +139,8 @@ def index_contents(folder: Path, indexname: str, key: str) -> dict:
 
 def store_contents(folder: Path) -> dict:
     """What a knowledge store holds, by ids instead of row numbers (an update by rows numbers new rows
-    differently): every row a query reads, the entities' counts and related entities, the statistics."""
+    differently): every row a query reads, the entities' counts and related entities, the statistics, and
+    the co-mention counts beside it."""
     con = sqlite3.connect(f"file:{folder / KNOWLEDGE}?mode=ro&immutable=1", uri=True)
     try:
         def rows(sql: str) -> list:
@@ -159,8 +163,14 @@ def store_contents(folder: Path) -> dict:
             "deal_parties": rows("SELECT d.id, p.entity, n.folded FROM deal_parties p JOIN deals d ON d.seq = p.deal "
                                  "JOIN party_names n ON n.seq = p.name"),
         }
+        ids = dict(con.execute("SELECT seq, id FROM entities"))
     finally:
         con.close()
+    pairs = np.load(folder / RELATED_PAIRS)
+    contents["related_pairs"] = sorted(
+        (ids[key >> PAIR_SHIFT], ids[key & ((1 << PAIR_SHIFT) - 1)], count) for key, count in pairs.tolist()
+    )
+    assert pairs[:, 0].tolist() == sorted(pairs[:, 0].tolist()) and (pairs[:, 1] > 0).all()
     return contents
 
 

@@ -55,6 +55,7 @@ LOCK = ".build.lock"
 SOURCES = "sources.json"  # in a build folder: what it was built from, file by file (decides incremental updates)
 DEALS_BY_ARTICLE = "deals-by-article.jsonl"  # in a build folder: per-article deal results (`deals_by_article`)
 ENTITY_FINDS = "entity-finds.bin"  # in a build folder: rule-found names and entity spans an update reuses
+RELATED_PAIRS = "related-pairs.npy"  # in a build folder: entities' co-mention counts, which an update changes
 FINGERPRINT_RECORD = ".fingerprint.json"  # in the index folder: the corpus fingerprint by stat data
 VERIFIED_RECORD = ".verified.json"  # in a build folder: its files passed their checksums in this stat state
 _PACKAGE_DIR = Path(__file__).resolve().parents[1]
@@ -408,7 +409,7 @@ def build_index(
             engine.update(kb, staging, previous, previous_kb, progress)
         else:
             engine.build(kb, staging, progress)
-        write_store(kb, staging / KNOWLEDGE)
+        write_store(kb, staging / KNOWLEDGE, staging / RELATED_PAIRS)
         deals_by_article.write(staging / DEALS_BY_ARTICLE, extracted.per_article.items())
         (staging / ENTITY_FINDS).write_bytes(extracted.entity_finds)
 
@@ -474,7 +475,7 @@ def _update_by_rows(
     fingerprint, sources = corpus
     before = read_manifest(previous)
     finds = _entity_finds(previous)
-    if before is None or finds is None or not (previous / DEALS_BY_ARTICLE).is_file():
+    if before is None or finds is None or not all((previous / n).is_file() for n in (DEALS_BY_ARTICLE, RELATED_PAIRS)):
         return None
     try:
         new = sorted((read_article(settings.corpus_dir / name) for name in added), key=lambda a: a.id)
@@ -510,7 +511,7 @@ def _update_by_rows(
         shutil.copyfile(previous / KNOWLEDGE, staging / KNOWLEDGE)
         apply_delta(staging / KNOWLEDGE, StoreDelta(
             fingerprint, new, update.entities.mentions, update.entities.entities, update.deals
-        ))
+        ), previous / RELATED_PAIRS, staging / RELATED_PAIRS)
         deals = [d for found in update.deals.values() for d in found]
         if not engine.append(staging, previous, new, deals, [d for old in update.old_deals.values() for d in old],
                              progress):

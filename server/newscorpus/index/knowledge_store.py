@@ -31,16 +31,21 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from newscorpus.models import Article, Deal, Entity, KnowledgeBase, Mention, Passage
+
+if TYPE_CHECKING:
+    import numpy as np
 from newscorpus.query.text import fold
 
 STORE_FORMAT = 2
 ORDER_GAP = 1 << 24  # between consecutive articles' `seq` in a full build: room for updates to insert
 DEAL_SLOTS = 1 << 16  # deal `seq`s per article (an extracted deal's: article seq * DEAL_SLOTS + its place)
 RELATED_KEPT = 10  # related entities kept per entity: at least as many as the query API shows
-_PAIRS_PER_CHUNK = 4_000_000  # `_related`: ordered row pairs counted at once (~100 MB of arrays)
+_PAIRS_PER_CHUNK = 4_000_000  # `_pair_counts`: ordered row pairs counted at once (~100 MB of arrays)
+PAIR_SHIFT = 32  # a pair's key in `write_pairs`' file: entity row number << PAIR_SHIFT | the other's
 
 _SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -58,7 +63,7 @@ CREATE TABLE entities (
     id TEXT NOT NULL UNIQUE,
     mention_count INTEGER NOT NULL,
     article_count INTEGER NOT NULL,
-    related TEXT NOT NULL,          -- JSON [[entity id, co-mentions], ...]: see `_related`
+    related TEXT NOT NULL,          -- JSON [[entity id, co-mentions], ...]: see `_related_and_pairs`
     record TEXT NOT NULL            -- the Entity's JSON without its mentions
 );
 CREATE TABLE mentions (
@@ -132,16 +137,28 @@ def _stats(kb: KnowledgeBase, body_passages: int) -> dict:
     }
 
 
-def write_store(kb: KnowledgeBase, path: Path) -> None:
-    """Write `kb` into a new SQLite file at `path` (which must not exist). SQLite's own failures (disk full,
-    file too large) are raised as OSError, like every other write of a build."""
+def write_store(kb: KnowledgeBase, path: Path, pairs: Path | None = None) -> None:
+    """Write `kb` into a new SQLite file at `path` (which must not exist), and the co-mention counts of its
+    entities to `pairs` (`write_pairs`). SQLite's own failures (disk full, file too large) are raised as
+    OSError, like every other write of a build."""
     try:
-        _write(kb, path)
+        counts = _write(kb, path)
     except sqlite3.Error as exc:
         raise OSError(f"{path.name}: {exc}") from exc
+    if pairs is not None:
+        write_pairs(pairs, counts)
 
 
-def _write(kb: KnowledgeBase, path: Path) -> None:
+def write_pairs(path: Path, counts: np.ndarray) -> None:
+    """Co-mention counts as a NumPy file (the build's `related-pairs.npy`): rows (entity << PAIR_SHIFT |
+    other entity, co-mentions) by entity row number, sorted by key."""
+    import numpy as np
+
+    with path.open("wb") as fh:
+        np.save(fh, np.ascontiguousarray(counts, dtype=np.int64), allow_pickle=False)
+
+
+def _write(kb: KnowledgeBase, path: Path) -> np.ndarray:
     article_seq = {aid: (n + 1) * ORDER_GAP for n, aid in enumerate(sorted(a.id for a in kb.articles))}
     entity_seq = {e.entity_id: n for n, e in enumerate(kb.entities)}
     if len(article_seq) != len(kb.articles) or len(entity_seq) != len(kb.entities):
@@ -157,10 +174,11 @@ def _write(kb: KnowledgeBase, path: Path) -> None:
         # Rows are generated as SQLite takes them: as lists they held a second copy of the corpus.
         con.executemany("INSERT INTO articles VALUES (?,?,?,?,?,?,?)", (_article_row(article_seq[a.id], a)
                                                                        for a in kb.articles))
+        related, counts = _related_and_pairs(kb)
         con.executemany("INSERT INTO entities VALUES (?,?,?,?,?,?)", (
-            (n, e.entity_id, len(e.mentions), len({m.article_id for m in e.mentions}), related,
+            (n, e.entity_id, len(e.mentions), len({m.article_id for m in e.mentions}), listed,
              e.model_dump_json(exclude={"mentions"}))
-            for (n, e), related in zip(enumerate(kb.entities), _related(kb), strict=True)
+            for (n, e), listed in zip(enumerate(kb.entities), related, strict=True)
         ))
         con.executemany("INSERT INTO mentions VALUES (?,?,?,?,?)", _mention_rows(
             ((n, e.entity_id, m.article_id, m.passage_id, m.surface) for n, e in enumerate(kb.entities)
@@ -176,6 +194,7 @@ def _write(kb: KnowledgeBase, path: Path) -> None:
         con.execute("COMMIT")
     finally:
         con.close()
+    return counts
 
 
 def _article_row(seq: int, a: Article) -> tuple:
@@ -231,7 +250,18 @@ def _insert_deals(
 
 
 def _related(kb: KnowledgeBase) -> list[str]:
-    """`_related_counts` of a knowledge base's entities (the order of `kb.entities`, sorted by id)."""
+    """Per entity of `kb` (sorted by id), `related_pairs`' related entities as JSON."""
+    return _related_and_pairs(kb)[0]
+
+
+def _related_and_pairs(kb: KnowledgeBase) -> tuple[list[str], np.ndarray]:
+    """Per entity, the RELATED_KEPT entities most often in a passage with one of its mentions: for each
+    mention, each other entity of the mention's passage counts once; best first, ties by id. Worked out at
+    build time because at query time it reads every mention of a frequent entity (23 000 at 10 000
+    articles: 0.5 s of SQL).
+
+    Also the counts it is drawn from, every pair of entities mentioned together (`write_pairs`), which an
+    update by rows changes instead of counting everything again (`store_delta`)."""
     import numpy as np  # only builds write a store; the server's start does not import it here
 
     size = len(kb.entities)
@@ -242,25 +272,30 @@ def _related(kb: KnowledgeBase) -> list[str]:
         np.int64,
     )
     keys, mentions = np.unique(rows, return_counts=True)  # sorted by passage, then entity
-    return _related_counts(keys, mentions, [e.entity_id for e in kb.entities])
+    pair, together = _pair_counts(keys // size, keys % size, mentions, size)
+    one, other = pair // size, pair % size
+    ids = [e.entity_id for e in kb.entities]
+    rank = np.argsort(np.argsort(np.array(ids, dtype=object), kind="stable"), kind="stable")
+    order = np.lexsort((rank[other], -together, one))
+    sorted_one = one[order]
+    within = np.arange(order.size) - np.searchsorted(sorted_one, sorted_one, side="left")
+    best = order[within < RELATED_KEPT]
+    out: list[list[tuple[str, int]]] = [[] for _ in range(size)]
+    for n, o, k in zip(one[best].tolist(), other[best].tolist(), together[best].tolist(), strict=True):
+        out[n].append((ids[o], k))
+    return [json.dumps(x) for x in out], np.column_stack(((one << PAIR_SHIFT) | other, together))
 
 
-def _related_counts(keys, mentions, ids: list[str]) -> list[str]:
-    """Per entity, the RELATED_KEPT entities most often in a passage with one of its mentions: for each
-    mention, each other entity of the mention's passage counts once; best first, ties by id. Worked out at
-    build time because at query time it reads every mention of a frequent entity (23 000 at 10 000
-    articles: 0.5 s of SQL).
-
-    `keys` are the sorted distinct (passage number × len(ids) + entity index) of the mentions and
-    `mentions` how many mentions each stands for. Counted with arrays (37 s of Python loops at 100 000
-    articles): every ordered pair of different rows of a passage adds the first row's mentions to the pair
-    of entities; passages taken in chunks to bound the pairs held at once."""
+def _pair_counts(passage: np.ndarray, entity: np.ndarray, mentions: np.ndarray, size: int) -> tuple:
+    """(entity × `size` + other entity, co-mentions) of every pair of different entities mentioned in one
+    passage, sorted: rows (passage, entity, its mentions there) grouped by passage, every ordered pair of
+    different rows of a passage adding the first row's mentions to the pair of entities. Counted with
+    arrays (37 s of Python loops at 100 000 articles), passages taken in chunks to bound the pairs held at
+    once."""
     import numpy as np
 
-    size = len(ids)
-    passage, entity = keys // size, keys % size
-    starts = np.flatnonzero(np.r_[True, passage[1:] != passage[:-1]]) if len(keys) else np.zeros(0, np.int64)
-    sizes = np.diff(np.r_[starts, len(keys)])
+    starts = np.flatnonzero(np.r_[True, passage[1:] != passage[:-1]]) if len(passage) else np.zeros(0, np.int64)
+    sizes = np.diff(np.r_[starts, len(passage)])
     pairs: list[np.ndarray] = []
     weights: list[np.ndarray] = []
     chunk_start = 0
@@ -283,16 +318,16 @@ def _related_counts(keys, mentions, ids: list[str]) -> list[str]:
     pair, inverse = np.unique(np.concatenate(pairs) if pairs else np.zeros(0, np.int64), return_inverse=True)
     together = np.rint(np.bincount(inverse, weights=np.concatenate(weights) if weights else None,
                                    minlength=pair.size)).astype(np.int64)
-    one, other = pair // size, pair % size
-    rank = np.argsort(np.argsort(np.array(ids, dtype=object), kind="stable"), kind="stable")
-    order = np.lexsort((rank[other], -together, one))
-    sorted_one = one[order]
-    within = np.arange(order.size) - np.searchsorted(sorted_one, sorted_one, side="left")
-    best = order[within < RELATED_KEPT]
-    out: list[list[tuple[str, int]]] = [[] for _ in range(size)]
-    for n, o, k in zip(one[best].tolist(), other[best].tolist(), together[best].tolist(), strict=True):
-        out[n].append((ids[o], k))
-    return [json.dumps(x) for x in out]
+    return pair, together
+
+
+def related_json(others: np.ndarray, counts: np.ndarray, rank: np.ndarray, ids: Mapping[int, str]) -> str:
+    """One entity's related entities as the store keeps them, from its co-mention counts with `others`
+    (row numbers; `rank` orders them by id, `ids` names them)."""
+    import numpy as np
+
+    best = np.lexsort((rank[others], -counts))[:RELATED_KEPT]
+    return json.dumps([(ids[o], k) for o, k in zip(others[best].tolist(), counts[best].tolist(), strict=True)])
 
 
 def _script(con: sqlite3.Connection, script: str) -> None:
@@ -521,7 +556,7 @@ class KnowledgeStore:
 
     def related(self, entity_id: str) -> list[tuple[str, int]]:
         """(entity id, co-mentions) of the RELATED_KEPT entities most often in a passage with one of the
-        entity's mentions, best first (see `_related`)."""
+        entity's mentions, best first (see `_related_and_pairs`)."""
         rows = self._rows("SELECT related FROM entities WHERE id = ?", entity_id)
         return [(other, k) for other, k in json.loads(rows[0][0])] if rows else []
 

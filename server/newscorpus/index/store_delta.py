@@ -6,7 +6,8 @@ room for it: `knowledge_store`):
 - the new articles;
 - the mentions of every article searched for entities again (the new ones, and the old ones a new name
   occurs in), and the counts of the entities those mentions are of;
-- related entities (recounted from the mention rows);
+- the co-mention counts of entity pairs (`related-pairs.npy`, beside the store) where the searched
+  passages change them, and the related entities of the entities whose counts changed;
 - the extracted deals of the articles whose deals changed;
 - the statistics.
 
@@ -27,16 +28,16 @@ from pathlib import Path
 from newscorpus.index.knowledge_store import (
     DEAL_SLOTS,
     ORDER_GAP,
+    PAIR_SHIFT,
     STORE_FORMAT,
     _article_row,
     _insert_deals,
     _mention_rows,
-    _related_counts,
     passage_texts,
+    related_json,
+    write_pairs,
 )
 from newscorpus.models import Article, Deal, Entity
-
-_FETCH = 500_000  # mention rows read at once when related entities are recounted
 
 
 @dataclass
@@ -58,14 +59,16 @@ class DeltaError(ValueError):
     """The change cannot be made by rows; a full build can."""
 
 
-def apply_delta(path: Path, delta: StoreDelta) -> None:
-    """Change the store file at `path` (a copy: it is written in place) by `delta`."""
+def apply_delta(path: Path, delta: StoreDelta, pairs_from: Path, pairs_to: Path) -> None:
+    """Change the store file at `path` (a copy: it is written in place) by `delta`; `pairs_from` are the
+    co-mention counts of the store it is a copy of, `pairs_to` where the changed ones go
+    (`knowledge_store.write_pairs`)."""
     con = sqlite3.connect(path, isolation_level=None)
     try:
         for pragma in ("journal_mode=OFF", "synchronous=OFF"):
             con.execute(f"PRAGMA {pragma}")
         con.execute("BEGIN")
-        _apply(con, delta)
+        _apply(con, delta, pairs_from, pairs_to)
         con.execute("COMMIT")
     except sqlite3.IntegrityError as exc:
         raise DeltaError(f"the store cannot take the update by rows: {exc}") from exc
@@ -75,7 +78,7 @@ def apply_delta(path: Path, delta: StoreDelta) -> None:
         con.close()
 
 
-def _apply(con: sqlite3.Connection, delta: StoreDelta) -> None:
+def _apply(con: sqlite3.Connection, delta: StoreDelta, pairs_from: Path, pairs_to: Path) -> None:
     meta = {k: json.loads(v) for k, v in con.execute("SELECT key, value FROM meta")}
     if meta.get("format") != STORE_FORMAT:
         raise DeltaError(f"the previous store has format {meta.get('format')!r}, not {STORE_FORMAT}")
@@ -85,8 +88,10 @@ def _apply(con: sqlite3.Connection, delta: StoreDelta) -> None:
         if row is None:
             raise DeltaError(f"article {aid} is neither new nor in the store")
         article_seq[aid] = row[0]
-    touched = _replace_mentions(con, delta, article_seq)
-    _recount(con, touched)
+    searched = [article_seq[aid] for aid in delta.mentions]
+    before = _passage_rows(con, searched)
+    _recount(con, _replace_mentions(con, delta, article_seq))
+    _update_related(con, _pair_changes(before, _passage_rows(con, searched)), pairs_from, pairs_to)
     _replace_deals(con, delta.deals, article_seq)
     _update_meta(con, meta, delta)
 
@@ -141,8 +146,8 @@ def _replace_mentions(con: sqlite3.Connection, delta: StoreDelta, article_seq: d
 
 
 def _recount(con: sqlite3.Connection, touched: set[int]) -> None:
-    """The counts of the touched entities (a rule-found one left without mentions is dropped, as a full
-    build never lists it) and every entity's related entities where they changed."""
+    """The counts of the touched entities; a rule-found one left without mentions is dropped, as a full
+    build never lists it."""
     for seq in sorted(touched):
         mentions, articles = con.execute(
             "SELECT COUNT(*), COUNT(DISTINCT article) FROM mentions WHERE entity = ?", (seq,)
@@ -153,37 +158,68 @@ def _recount(con: sqlite3.Connection, touched: set[int]) -> None:
         else:
             con.execute("UPDATE entities SET mention_count = ?, article_count = ? WHERE seq = ?",
                         (mentions, articles, seq))
-    current = con.execute("SELECT seq, id, related FROM entities ORDER BY id").fetchall()
-    related = _related(con, [seq for seq, _, _ in current], [eid for _, eid, _ in current])
-    con.executemany("UPDATE entities SET related = ? WHERE seq = ?", (
-        (new, seq) for (seq, _, old), new in zip(current, related, strict=True) if new != old
-    ))
 
 
-def _related(con: sqlite3.Connection, seqs: list[int], ids: list[str]) -> list[str]:
-    """`knowledge_store._related_counts` of the store's mention rows (entities in id order)."""
+def _passage_rows(con: sqlite3.Connection, articles: list[int]) -> list[tuple[int, str, int, int]]:
+    """(article, passage, entity, mentions) of the articles' passages, grouped by passage."""
+    return con.execute(
+        "SELECT article, passage, entity, COUNT(*) FROM mentions WHERE article IN (SELECT value FROM json_each(?)) "
+        "GROUP BY article, passage, entity",
+        (json.dumps(articles),),
+    ).fetchall()
+
+
+def _pair_changes(before: list[tuple[int, str, int, int]], after: list[tuple[int, str, int, int]]) -> Counter:
+    """How the co-mention count of each pair of entities (key: entity << PAIR_SHIFT | other) changes when
+    the searched passages' rows go from `before` to `after` (`knowledge_store._pair_counts`' rule)."""
+    changes: Counter = Counter()
+    for sign, rows in ((-1, before), (1, after)):
+        passages: dict[tuple[int, str], list[tuple[int, int]]] = {}
+        for article, passage, entity, mentions in rows:
+            passages.setdefault((article, passage), []).append((entity, mentions))
+        for found in passages.values():
+            for entity, mentions in found:
+                for other, _ in found:
+                    if other != entity:
+                        changes[entity << PAIR_SHIFT | other] += sign * mentions
+    return changes
+
+
+def _update_related(con: sqlite3.Connection, changes: Counter, pairs_from: Path, pairs_to: Path) -> None:
+    """Change the previous build's co-mention counts (`pairs_from`) by `changes`, write them to `pairs_to`,
+    and work out again the related entities of every entity whose counts changed."""
     import numpy as np
 
-    rank = np.zeros(max(seqs, default=0) + 1, np.int64)
-    rank[seqs] = np.arange(len(seqs))
-    keys, counts = [], []
-    previous: tuple[int, str] | None = None
-    passage = -1
-    cursor = con.execute(
-        "SELECT article, passage, entity, COUNT(*) FROM mentions GROUP BY article, passage, entity"
-    )
-    while chunk := cursor.fetchmany(_FETCH):
-        numbers = np.empty(len(chunk), np.int64)
-        for n, (article, text, _, _) in enumerate(chunk):
-            if (article, text) != previous:
-                previous, passage = (article, text), passage + 1
-            numbers[n] = passage
-        entities = np.fromiter((row[2] for row in chunk), np.int64, len(chunk))
-        keys.append(numbers * len(seqs) + rank[entities])
-        counts.append(np.fromiter((row[3] for row in chunk), np.int64, len(chunk)))
-    key = np.concatenate(keys) if keys else np.zeros(0, np.int64)
-    order = np.argsort(key, kind="stable")
-    return _related_counts(key[order], (np.concatenate(counts) if counts else np.zeros(0, np.int64))[order], ids)
+    try:
+        counts = np.load(pairs_from, allow_pickle=False)
+    except (OSError, ValueError) as exc:
+        raise DeltaError(f"the previous co-mention counts cannot be read: {exc}") from exc
+    if counts.ndim != 2 or counts.shape[1] != 2 or counts.dtype != np.int64:
+        raise DeltaError("the previous co-mention counts are not an (n, 2) array of 64-bit integers")
+    keys, values = counts[:, 0], counts[:, 1].copy()
+    changed = np.array(sorted(k for k, v in changes.items() if v), np.int64)
+    by = np.array([changes[k] for k in changed.tolist()], np.int64)
+    at = np.searchsorted(keys, changed)
+    held = at < len(keys)
+    held[held] = keys[at[held]] == changed[held]
+    values[at[held]] += by[held]
+    keys, values = np.insert(keys, at[~held], changed[~held]), np.insert(values, at[~held], by[~held])
+    if (values < 0).any():
+        raise DeltaError("a co-mention count would fall below zero")
+    kept = values != 0
+    keys, values = keys[kept], values[kept]
+    write_pairs(pairs_to, np.column_stack((keys, values)))
+    entities = con.execute("SELECT seq, id FROM entities ORDER BY id").fetchall()
+    rank = np.zeros(max((seq for seq, _ in entities), default=0) + 1, np.int64)
+    rank[[seq for seq, _ in entities]] = np.arange(len(entities))
+    ids = dict(entities)
+    one = keys >> PAIR_SHIFT
+    mask = (1 << PAIR_SHIFT) - 1
+    for entity in np.unique(changed >> PAIR_SHIFT).tolist():
+        if entity in ids:
+            low, high = np.searchsorted(one, [entity, entity + 1])
+            con.execute("UPDATE entities SET related = ? WHERE seq = ?",
+                        (related_json(keys[low:high] & mask, values[low:high], rank, ids), entity))
 
 
 def _replace_deals(con: sqlite3.Connection, deals: dict[str, list[Deal]], article_seq: dict[str, int]) -> None:
