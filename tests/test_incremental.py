@@ -472,17 +472,34 @@ def test_a_new_article_that_changes_an_old_name_makes_every_article_searched(
     assert changed.items() - kept.items() and kept.items() - changed.items(), "an old name did change"
 
 
-def test_an_update_reads_the_corpus_once(built: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_update_reads_the_corpus_once_and_only_its_new_files(
+    built: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The read that finds the corpus changed (its fingerprint) is the one the update plans and records
-    its sources from: every article file is read once, not twice (seconds at 100 000 articles)."""
+    its sources from, and of the corpus files it reads only those whose stat data changed since the last
+    read: the others' digests are recorded in the index folder (seconds at 100 000 articles)."""
     import newscorpus.index.build as build
+    from newscorpus.index import stat_record
 
-    reads: list[Path] = []
-    read = build.read_corpus
-    monkeypatch.setattr(build, "read_corpus", lambda settings: reads.append(settings.corpus_dir) or read(settings))
+    monkeypatch.setattr(stat_record, "RACY_NS", 0)  # a file written a moment ago may be trusted
     write_article(built, NEW_ARTICLES[1])
-    assert read_manifest(ensure_index(built)).mode == "incremental"
-    assert reads == [built.corpus_dir]
+    ensure_index(built)
+    assert (built.index_dir / build.FILE_HASHES).is_file()
+
+    passes: list[Path] = []
+    read_corpus = build._read_corpus
+    monkeypatch.setattr(build, "_read_corpus", lambda settings, known: passes.append(settings.corpus_dir)
+                        or read_corpus(settings, known))
+    read: list[str] = []
+    read_bytes = Path.read_bytes
+    monkeypatch.setattr(Path, "read_bytes", lambda path: read.append(path.name) or read_bytes(path))
+    write_article(built, NEW_ARTICLES[0])
+    updated = ensure_index(built)
+    assert read_manifest(updated).mode == "incremental"
+    assert passes == [built.corpus_dir]
+    corpus_files = {p.name for p in built.corpus_dir.rglob("*") if p.is_file()}
+    assert [name for name in read if name in corpus_files] == [f"{EARLY_ID}.md"]
+    assert read_manifest(updated).fingerprint == build.corpus_fingerprint(built), "the fingerprint of every byte"
 
 
 def test_articles_dated_after_every_other_append_their_deals(built: Settings, tmp_path: Path) -> None:

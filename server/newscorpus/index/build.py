@@ -27,6 +27,7 @@ import hashlib
 import logging
 import os
 import shutil
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -36,6 +37,7 @@ from pydantic import BaseModel, Field
 
 from newscorpus import __version__
 from newscorpus.config import Settings, pause_point
+from newscorpus.index import stat_record
 from newscorpus.index.engine import EngineBuilder, Progress
 from newscorpus.index.knowledge_store import KnowledgeStore, passage_texts, store_stats, write_store
 from newscorpus.index.stat_record import recall, remember, stat_signature
@@ -57,6 +59,7 @@ DEALS_BY_ARTICLE = "deals-by-article.jsonl"  # in a build folder: per-article de
 ENTITY_FINDS = "entity-finds.bin"  # in a build folder: rule-found names and entity spans an update reuses
 RELATED_PAIRS = "related-pairs.npy"  # in a build folder: entities' co-mention counts, which an update changes
 FINGERPRINT_RECORD = ".fingerprint.json"  # in the index folder: the corpus fingerprint by stat data
+FILE_HASHES = ".file-hashes.json"  # in the index folder: each corpus file's digest by stat data (`FileHashes`)
 VERIFIED_RECORD = ".verified.json"  # in a build folder: its files passed their checksums in this stat state
 _PACKAGE_DIR = Path(__file__).resolve().parents[1]
 
@@ -142,26 +145,39 @@ def corpus_sources(settings: Settings) -> Sources:
     return read_corpus(settings)[1]
 
 
-def read_corpus(settings: Settings) -> tuple[str, Sources]:
-    """`corpus_fingerprint` and `corpus_sources` from one read of every file (a build needs both)."""
+def read_corpus(settings: Settings, known: FileHashes | None = None) -> tuple[str, Sources]:
+    """`corpus_fingerprint` and `corpus_sources` from one read of every file (a build needs both). A file
+    whose stat data is as `known` records it is not read: its recorded digest is used (see `FileHashes`)."""
+    return _read_corpus(settings, known)[:2]
+
+
+def _read_corpus(settings: Settings, known: FileHashes | None) -> tuple[str, Sources, FileHashes]:
     header = f"format={INDEX_FORMAT};version={__version__}".encode()
     fingerprint, code, annotations = hashlib.sha256(header), hashlib.sha256(header), hashlib.sha256()
     articles: dict[str, str] = {}
+    seen = FileHashes()
+    trusted_before = time.time_ns() - stat_record.RACY_NS
     for path in _corpus_files(settings):
         name = path.relative_to(settings.corpus_dir).as_posix()
-        data = path.read_bytes()
-        fingerprint.update(name.encode() + b"\0")
-        fingerprint.update(data + b"\0")
-        if path.is_relative_to(settings.articles_dir):
-            articles[name] = hashlib.sha256(data).hexdigest()
+        st = path.stat()
+        state = (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
+        entry = known.files.get(name) if known is not None else None
+        if entry is not None and entry[:4] == state and max(state[1], state[2]) < trusted_before:
+            digest = entry[4]
         else:
-            annotations.update(name.encode() + b"\0" + data + b"\0")
+            digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        seen.files[name] = (*state, digest)
+        fingerprint.update(f"{name}\0{digest}\0".encode())
+        if path.is_relative_to(settings.articles_dir):
+            articles[name] = digest
+        else:
+            annotations.update(f"{name}\0{digest}\0".encode())
     for path in sorted(_PACKAGE_DIR.rglob("*.py")):
         part = path.relative_to(_PACKAGE_DIR).as_posix().encode() + b"\0" + path.read_bytes()
         fingerprint.update(part)
         code.update(part)
     sources = Sources(code=code.hexdigest(), annotations=annotations.hexdigest(), articles=articles)
-    return fingerprint.hexdigest(), sources
+    return fingerprint.hexdigest(), sources, seen
 
 
 def update_plan(folder: Path, sources: Sources) -> tuple[list[str], str]:
@@ -205,9 +221,37 @@ def _current(settings: Settings) -> tuple[str, tuple[str, Sources] | None, str |
     fingerprint = recall(record, signature)
     if fingerprint is not None:
         return fingerprint, None, None
-    corpus = read_corpus(settings)
-    remember(record, signature, newest, corpus[0])
-    return corpus[0], corpus, signature
+    fingerprint, sources, seen = _read_corpus(settings, _file_hashes(settings.index_dir))
+    remember(record, signature, newest, fingerprint)
+    _keep_file_hashes(settings.index_dir, seen)
+    return fingerprint, (fingerprint, sources), signature
+
+
+class FileHashes(BaseModel):
+    """The corpus files' digests with the stat data they were read in (size, mtime, ctime, inode: ns), by
+    name: a changed corpus (100 new articles among 100 000) is read only where its files changed. A file
+    changed within `RACY_NS` of its reading could keep its stat data, so such entries are not trusted (as
+    git does for its index). A cache in the index folder; unreadable, it is ignored."""
+
+    files: dict[str, tuple[int, int, int, int, str]] = Field(default_factory=dict)
+
+
+def _file_hashes(index_dir: Path) -> FileHashes | None:
+    try:
+        return FileHashes.model_validate_json((index_dir / FILE_HASHES).read_bytes())
+    except (OSError, ValueError):
+        return None
+
+
+def _keep_file_hashes(index_dir: Path, hashes: FileHashes) -> None:
+    if not index_dir.is_dir():
+        return
+    tmp = index_dir / f"{FILE_HASHES}.{uuid.uuid4().hex[:8]}"
+    try:
+        tmp.write_text(hashes.model_dump_json(), encoding="utf-8")
+        os.replace(tmp, index_dir / FILE_HASHES)
+    except OSError:
+        tmp.unlink(missing_ok=True)
 
 
 def _corpus_signature(settings: Settings) -> tuple[str, int]:
@@ -618,7 +662,7 @@ def ensure_index(settings: Settings, *, progress: Progress = lambda _msg: None, 
             progress(f"the index in {settings.index_dir} names no complete build: rebuilding it")
         elif folder is None:
             progress(f"building the index in {settings.index_dir}")
-        elif (problem := damage(folder)) is not None:
+        elif (problem := damage(folder, trust_unchanged=True)) is not None:  # as at every start
             progress(f"the index in {folder} is damaged ({problem}): rebuilding it")
         else:
             return _update(settings, folder, progress, corpus)
