@@ -681,3 +681,18 @@ def test_a_new_name_found_in_an_old_article_changes_its_deal_by_rows(built: Sett
     assert any(p.entity_id == "lumora" for d in after_deals.values() for p in d.parties)
     assert re.search(r"and kept \d+ deals from \S+ \((\d+) deleted\)", " ".join(messages)), messages
     assert_same_outputs(built, full_build_of(built, tmp_path))
+
+
+def test_a_new_file_that_is_no_article_leaves_the_update_to_whole_knowledge_bases(
+    built: Settings, tmp_path: Path
+) -> None:
+    """A new file in the articles folder that is not an article file (`*.md`) is read by no build; the
+    update by rows leaves such a change to the update from whole knowledge bases, which ignores it."""
+    write_article(built, NEW_ARTICLES[1])
+    (built.articles_dir / "notes.txt").write_text("Not an article.\n", encoding="utf-8")
+    messages: list[str] = []
+    after = ensure_index(built, progress=messages.append)
+    assert read_manifest(after).mode == "incremental"
+    assert not any("by rows" in m for m in messages), messages
+    assert LATE_ID in {a.id for a in load_knowledge(after, mentions=False).articles}
+    assert_same_outputs(built, full_build_of(built, tmp_path))

@@ -517,12 +517,15 @@ def _update_by_rows(
     from newscorpus.ingest.store import read_article
 
     fingerprint, sources = corpus
+    paths = [settings.corpus_dir / name for name in added]
+    if any(p.parent != settings.articles_dir or p.suffix != ".md" for p in paths):
+        return None  # a file that is not an article as `load_articles` reads them
     before = read_manifest(previous)
     finds = _entity_finds(previous)
     if before is None or finds is None or not all((previous / n).is_file() for n in (DEALS_BY_ARTICLE, RELATED_PAIRS)):
         return None
     try:
-        new = sorted((read_article(settings.corpus_dir / name) for name in added), key=lambda a: a.id)
+        new = sorted((read_article(path) for path in paths), key=lambda a: a.id)
     except (ValueError, OSError) as exc:
         raise BuildError(f"cannot build {settings.corpus_dir}: {exc}") from exc
     store = open_knowledge(previous)
