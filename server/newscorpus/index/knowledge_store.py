@@ -207,6 +207,8 @@ def _deal_seqs(deals: list[Deal], article_seq: dict[str, int]) -> list[int]:
     out, places = [], {}
     for n, d in enumerate(deals):
         if d.provenance == "curated":
+            if n >= DEAL_SLOTS:  # below every extracted deal's number, whose article's is at least 1
+                raise ValueError(f"more than {DEAL_SLOTS} curated deals")
             out.append(n)
             continue
         article_ids = d.article_ids
