@@ -28,12 +28,12 @@ class StatRecord(BaseModel):
     value: str
 
 
-def stat_signature(files: Iterable[Path]) -> tuple[str, int]:
+def stat_signature(files: Iterable[Path | str]) -> tuple[str, int]:
     """Digest of the files' stat data, and the newest mtime/ctime among them (ns)."""
     h = hashlib.sha256()
     newest = 0
     for path in files:
-        st = path.stat()
+        st = os.stat(path)
         newest = max(newest, st.st_mtime_ns, st.st_ctime_ns)
         h.update(f"{path}\0{st.st_size}\0{st.st_mtime_ns}\0{st.st_ctime_ns}\0"
                  f"{st.st_ino}\n".encode())
