@@ -245,9 +245,7 @@ class WhooshBuilder:
         finally:
             if not self.keep_models:
                 release_models(schema["text"].analyzer)
-        progress(f"indexed {passages[1]} new passages and {deals[1]} new or changed deals, kept "
-                 f"{passages[0]} passages and {'kept' if kept_deals else 'copied'} {deals[0]} deals "
-                 f"from {previous.name}" + (f" ({len(gone)} deleted)" if kept_deals and gone else ""))
+        progress(_update_message(passages, deals, kept_deals, len(gone) if kept_deals else 0, previous))
 
     def append(
         self, folder: Path, previous: Path, articles: list[Article], deals: list[Deal], replaced: list[Deal],
@@ -282,13 +280,20 @@ class WhooshBuilder:
         finally:
             if not self.keep_models:
                 release_models(schema["text"].analyzer)
-        progress(f"indexed {passages[1]} new passages and {added[1]} new or changed deals, kept {passages[0]} "
-                 f"passages and kept {added[0]} deals from {previous.name}"
-                 + (f" ({len(gone)} deleted)" if gone else ""))
+        progress(_update_message(passages, added, True, len(gone), previous))
         return True
 
     def open(self, folder: Path) -> WhooshIndex:
         return WhooshIndex(folder, passage_ranking=self.passage_ranking)
+
+
+def _update_message(
+    passages: tuple[int, int], deals: tuple[int, int], kept_deals: bool, deleted: int, previous: Path
+) -> str:
+    """What an update did to the indexes: (kept, added) passages and deals, deals deleted."""
+    return (f"indexed {passages[1]} new passages and {deals[1]} new or changed deals, kept {passages[0]} passages "
+            f"and {'kept' if kept_deals else 'copied'} {deals[0]} deals from {previous.name}"
+            + (f" ({deleted} deleted)" if deleted else ""))
 
 
 def _save_article_map(folder: Path) -> None:
