@@ -196,7 +196,7 @@ def test_calls_from_many_threads_answer_as_one_thread_does(corpus_query: CorpusQ
 
 
 def _related_by_counting(kb: KnowledgeBase) -> list[str]:
-    """Related entities counted mention by mention, as the definition reads (`knowledge_store._related`)."""
+    """Related entities counted mention by mention, as the definition reads (`_related_and_pairs`)."""
     in_passage: dict[str, Counter[int]] = {}
     for n, e in enumerate(kb.entities):
         for m in e.mentions:
@@ -223,7 +223,7 @@ def test_related_entities_are_counted_as_defined(
     monkeypatch.setattr(knowledge_store, "_PAIRS_PER_CHUNK", pairs_per_chunk)
     for base in (kb, generated_kb):
         expected = _related_by_counting(base)
-        assert knowledge_store._related(base) == expected
+        assert knowledge_store._related_and_pairs(base)[0] == expected
         listed = [json.loads(r) for r in expected]
         assert any(len(r) == RELATED_KEPT for r in listed) and any(
             a[1] == b[1] for r in listed for a, b in itertools.pairwise(r)

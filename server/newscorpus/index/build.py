@@ -152,13 +152,14 @@ def corpus_sources(settings: Settings) -> Sources:
     return read_corpus(settings)[1]
 
 
-def read_corpus(settings: Settings, known: FileHashes | None = None) -> tuple[str, Sources]:
-    """`corpus_fingerprint` and `corpus_sources` from one read of every file (a build needs both). A file
-    whose stat data is as `known` records it is not read: its recorded digest is used (see `FileHashes`)."""
-    return _read_corpus(settings, known)[:2]
+def read_corpus(settings: Settings) -> tuple[str, Sources]:
+    """`corpus_fingerprint` and `corpus_sources` from one read of every file (a build needs both)."""
+    return _read_corpus(settings, None)[:2]
 
 
 def _read_corpus(settings: Settings, known: FileHashes | None) -> tuple[str, Sources, FileHashes]:
+    """`read_corpus`, and each file's digest with its stat data; a file whose stat data is as `known`
+    records it is not read: its recorded digest is used (see `FileHashes`)."""
     header = f"format={INDEX_FORMAT};version={__version__}".encode()
     fingerprint, code, annotations = hashlib.sha256(header), hashlib.sha256(header), hashlib.sha256()
     articles: dict[str, str] = {}

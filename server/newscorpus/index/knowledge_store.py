@@ -251,11 +251,6 @@ def _insert_deals(
     con.executemany("INSERT INTO deal_parties VALUES (?,?,?)", parties)
 
 
-def _related(kb: KnowledgeBase) -> list[str]:
-    """Per entity of `kb` (sorted by id), `related_pairs`' related entities as JSON."""
-    return _related_and_pairs(kb)[0]
-
-
 def _related_and_pairs(kb: KnowledgeBase) -> tuple[list[str], np.ndarray]:
     """Per entity, the RELATED_KEPT entities most often in a passage with one of its mentions: for each
     mention, each other entity of the mention's passage counts once; best first, ties by id. Worked out at
