@@ -275,21 +275,30 @@ def test_updates_chain_and_still_equal_a_full_build(built: Settings, tmp_path: P
     assert_same_outputs(built, full_build_of(built, tmp_path))
 
 
-def test_an_update_past_the_segment_bound_rewrites_the_passages_as_one_segment(
+def test_an_update_at_the_segment_bound_merges_the_smaller_segments(
     built: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """At `MAX_SEGMENTS` segments an update still goes by rows: it keeps the largest segments linked and
+    merges the others into its new one, and the result is a full build's (field totals included, which
+    Whoosh's own copy would only approximate)."""
     from newscorpus.index import whoosh_reuse
 
     monkeypatch.setattr(whoosh_reuse, "MAX_SEGMENTS", 2)
+    base = {p.name: p.stat().st_ino for p in live_build(built.index_dir).glob("passages_*.*")}
     write_article(built, NEW_ARTICLES[1])
     first = ensure_index(built)
     assert len(list(first.glob("passages_*.pst"))) == 2, "appended"
     write_article(built, NEW_ARTICLES[0])
     messages: list[str] = []
     second = ensure_index(built, progress=messages.append)
-    assert read_manifest(second).mode == "incremental"
-    assert len(list(second.glob("passages_*.pst"))) == 1, "rewritten as one segment"
-    assert any("too many segments" in m and "updating from whole knowledge bases" in m for m in messages), messages
+    assert any(m.startswith("index ready (incremental build, by rows)") for m in messages), messages
+    now = {p.name: p.stat().st_ino for p in second.glob("passages_*.*")}
+    assert base.items() <= now.items(), "the largest segment stays linked"
+    assert len(list(second.glob("passages_*.pst"))) == 2, "the smaller segment merged into the new one"
+    with windex.open_dir(str(second), indexname=PASSAGES).reader() as reader:
+        linked = {name.split(".")[0] for name in base}  # a segment id is `<indexname>_<random>`
+        merged = [sub for sub, _ in reader.leaf_readers() if sub.segment().segment_id() not in linked]
+        assert [{s["article_id"] for _, s in sub.iter_docs()} for sub in merged] == [{LATE_ID, EARLY_ID}]
     assert_same_outputs(built, full_build_of(built, tmp_path))
 
 
@@ -659,10 +668,18 @@ def test_an_article_without_room_between_row_numbers_updates_from_whole_knowledg
     assert_same_outputs(built, full_build_of(built, tmp_path))
 
 
-def test_a_new_name_found_in_an_old_article_changes_its_deal_by_rows(built: Settings, tmp_path: Path) -> None:
+@pytest.mark.parametrize("merged", [False, True], ids=["deleted", "merged away"])
+def test_a_new_name_found_in_an_old_article_changes_its_deal_by_rows(
+    built: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, merged: bool
+) -> None:
     """A name a rule finds only in a new article also occurs in an old one, whose entities and deal change:
     the update by rows searches that old article again, replaces its mentions and deal (the old deal
-    document deleted from its segment), and the result is a full build's."""
+    document deleted from its segment), and the result is a full build's. At the segment bound the
+    segment holding the deleted deal is merged away, and its deleted deal with it."""
+    from newscorpus.index import whoosh_reuse
+
+    if merged:
+        monkeypatch.setattr(whoosh_reuse, "MAX_SEGMENTS", 2)
     old = _article("2026-12-02-example-lumora-baut-in-leipzig", "Lumora baut in Leipzig", [
         "Lumora und Nvidia schließen eine Partnerschaft: Gemeinsam bauen sie in Leipzig ein Rechenzentrum "
         "für 200 Millionen Euro.",
@@ -680,6 +697,8 @@ def test_a_new_name_found_in_an_old_article_changes_its_deal_by_rows(built: Sett
     assert before_deals and before_deals != after_deals.keys(), "the old article's deal changed"
     assert any(p.entity_id == "lumora" for d in after_deals.values() for p in d.parties)
     assert re.search(r"and kept \d+ deals from \S+ \((\d+) deleted\)", " ".join(messages)), messages
+    assert len(list(after.glob(f"{DEALS}_*.pst"))) == (2 if merged else 3)
+    assert deleted_stats.path(after, DEALS).exists() != merged
     assert_same_outputs(built, full_build_of(built, tmp_path))
 
 

@@ -10,9 +10,9 @@ article changed or removed), the next build is an incremental update, which give
 build of the corpus gives. It is made by rows where it can (`_update_by_rows`): only the new articles and
 the old ones a new entity name occurs in are searched and extracted, the knowledge store is a copy of the
 live build's changed by rows (`store_delta`), the indexes are appended to. Where that does not apply (a
-new article renames an old entity, an index has too many segments), the update reuses the live build's
-entity spans and deals per article and its analysed passages, and rewrites the rest from whole knowledge
-bases. Anything else is a full rebuild.
+new article renames an old entity, the deal index would hold too many deleted deals), the update reuses
+the live build's entity spans and deals per article and its analysed passages, and rewrites the rest
+from whole knowledge bases. Anything else is a full rebuild.
 
 A build is written into a fresh folder and only becomes live when CURRENT is replaced, so a failed or
 interrupted build (killed, disk full) never leaves a broken index in use. The manifest records a SHA-256
@@ -570,7 +570,7 @@ def _update_by_rows(
         deals = [d for found in update.deals.values() for d in found]
         if not engine.append(staging, previous, new, deals, [d for old in update.old_deals.values() for d in old],
                              progress):
-            raise DeltaError("an index has too many segments or deleted documents to be appended to")
+            raise DeltaError("the deal index would hold too many deleted deals to be appended to")
         deals_by_article.splice(previous / DEALS_BY_ARTICLE, staging / DEALS_BY_ARTICLE, update.per_article)
         (staging / ENTITY_FINDS).write_bytes(splice(finds, update.entities.names, {
             a.id: [[StoredSpan(s.entity_id, s.start, s.end) for s in spans[p.passage_id]] for p in a.passages()]

@@ -191,10 +191,11 @@ class WhooshBuilder:
     ) -> None:
         """Write what `build` writes from the build in `previous` (of `previous_kb`, by this code): the
         passage index keeps the previous build's segments (hard links) and gets the new articles' passages
-        as a new segment; so does the deal index, its changed and removed deals marked deleted (counted out
-        of the statistics: `deleted_stats`), unless that would leave too many deleted, when it is
-        rewritten, copying deals whose document but for the id is a previous one's instead of analysing
-        them (`whoosh_reuse`). Scores do not depend on segments.
+        as a new segment (the smaller segments merged into it once there are many); so does the deal
+        index, its changed and removed deals marked deleted (counted out of the statistics:
+        `deleted_stats`), unless that would leave too many deleted, when it is rewritten, copying deals
+        whose document but for the id is a previous one's instead of analysing them (`whoosh_reuse`).
+        Scores do not depend on segments.
 
         A passage document is a function of its article alone, so the documents of an article that is in
         both knowledge bases unchanged are the previous index's: only the new articles' are derived."""
@@ -254,8 +255,9 @@ class WhooshBuilder:
         """An update by rows: the indexes of the build in `previous` (by this code) with the new `articles`'
         passages and the new or changed `deals` appended as new segments, and the `replaced` deals (all
         the previous deals of the articles whose deals were extracted again) that changed or are gone
-        marked deleted (`append_index`). False when either index must be rewritten instead (too many
-        segments or deleted documents): `update` does that from whole knowledge bases."""
+        marked deleted (`append_index`, which merges the smaller segments once there are many). False when
+        an index must be rewritten instead (too many deleted documents): `update` does that from whole
+        knowledge bases."""
         schema = _passage_schema(text_analyzer(self.analysis))
         try:
             passages = append_index(

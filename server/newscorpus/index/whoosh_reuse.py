@@ -4,15 +4,17 @@ Scores do not depend on how an index is split into segments or in which order it
 statistics are index-wide in Whoosh, and our coordination bonus counts the query's terms in the whole
 index (`_CoordOr`, also for parsed query syntax), in Whoosh's matchers and term at a time alike (tests).
 So an update (`append_index`) hard-links the older index's segments into the new build and writes the
-new documents as one more segment, with Whoosh's merge policy folding small segments together; documents
-that changed or are gone (deals of an old article a new entity name occurs in) are marked deleted in
-their segments and counted out of the statistics (`deleted_stats`). Where that would leave too many
-deleted documents or segments, `rewrite_index` writes one new segment, copying the postings and lengths
-of unchanged documents instead of analysing them again.
+new documents as one more segment; documents that changed or are gone (deals of an old article a new
+entity name occurs in) are marked deleted in their segments and counted out of the statistics
+(`deleted_stats`). Once an index has `MAX_SEGMENTS` segments, the update merges its smaller ones into
+the new segment (`_merge_smaller`), so updates never stop appending and a search reads a bounded number
+of segments. Where an update would leave too many deleted documents, `rewrite_index` writes one new
+segment, copying the postings and lengths of unchanged documents instead of analysing them again.
 """
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -22,6 +24,7 @@ from typing import Any
 
 from whoosh import index as windex
 from whoosh.fields import Schema
+from whoosh.reading import SegmentReader
 
 from newscorpus.index import deleted_stats
 from newscorpus.index.posting_pool import TermPoolWriter
@@ -29,8 +32,10 @@ from newscorpus.index.whoosh_codec import writer_options
 
 Doc = dict[str, Any]
 
-# Each update adds a segment and a search reads every segment's postings of its terms; Whoosh's merge
-# policy only folds tiny segments. An update that would go past this many rewrites the index as one.
+# Each update adds a segment and a search reads every segment's postings of its terms. An update that
+# would go past this many merges the smaller ones into its new segment, keeping the largest
+# `MAX_SEGMENTS // 2 - 1`: each merge halves the count, and a document is copied again only while it
+# lies in the smaller half of the segments, a few times over the life of the index, not once per update.
 MAX_SEGMENTS = 8
 # Deleted documents stay in their segments (skipped by every search) until the index is rewritten; an
 # update that would leave more than this share of them rewrites it as one segment instead.
@@ -49,13 +54,13 @@ def append_index(
     (`writer(index)` makes the writer), less the documents `deleted` names, which are marked deleted in
     their segments and counted out of the statistics (`deleted_stats`). The caller guarantees that every
     other document of the previous index is one of the new build, unchanged. None, writing nothing, when
-    the previous index already has `MAX_SEGMENTS` segments or would hold more than `MAX_DELETED` of
-    deleted documents (the caller then rewrites it as one). Returns (kept, added)."""
+    the previous index would hold more than `MAX_DELETED` of deleted documents (the caller then rewrites
+    it as one). From `MAX_SEGMENTS` segments on, the smaller ones are merged into the new segment
+    (`_merge_smaller`). Returns (kept, added): the previous documents kept and the new ones."""
     deletions = deleted_stats.read(previous, indexname)
     removing = len(deleted.docs) if deleted else 0
     with windex.open_dir(str(previous), indexname=indexname).reader() as reader:
-        if len(reader.leaf_readers()) >= MAX_SEGMENTS:
-            return None
+        merging = len(reader.leaf_readers()) >= MAX_SEGMENTS
         if reader.doc_count_all() - reader.doc_count() + removing > MAX_DELETED * reader.doc_count_all():
             return None
         kept = reader.doc_count() - removing
@@ -67,8 +72,9 @@ def append_index(
     added = 0
     w = None
     try:
-        if deleted and removing:
+        if (deleted and removing) or merging:
             w = writer(windex.open_dir(str(folder), indexname=indexname))
+        if deleted and removing:
             _delete(w, deleted, deletions)
         for doc in new_docs:
             if w is None:
@@ -80,9 +86,32 @@ def append_index(
             w.cancel()
         raise
     if w is not None:
-        w.commit()
+        w.commit(mergetype=functools.partial(_merge_smaller, deletions=deletions))
     deleted_stats.write(folder, indexname, deletions)
     return kept, added
+
+
+def _merge_smaller(writer, segments: list[Any], *, deletions: deleted_stats.Deletions) -> list[Any]:
+    """Whoosh merge policy: below `MAX_SEGMENTS` segments (the one being written not counted) keep them
+    all; from there copy the live documents of all but the largest `MAX_SEGMENTS // 2 - 1` into the
+    segment being written, and keep those. Whoosh's copy adds up each document's lossy length byte, so
+    each field's total, which BM25's average length is computed from, is set to the merged segments'
+    exact live total: their own exact totals less their deleted documents' (`deletions`)."""
+    if len(segments) < MAX_SEGMENTS:
+        return list(segments)
+    keep = max(1, MAX_SEGMENTS // 2 - 1)
+    order = sorted(range(len(segments)), key=lambda i: (-segments[i].doc_count_all(), i))
+    lengths = writer.perdocwriter._fieldlengths
+    for i in sorted(order[keep:]):
+        gone = deletions.segments.get(segments[i].segment_id(), deleted_stats.SegmentDeletions())
+        before = dict(lengths)
+        with SegmentReader(writer.storage, writer.schema, segments[i]) as reader:
+            writer.add_reader(reader)
+            for name, field in writer.schema.items():
+                if field.scorable:
+                    exact = reader.field_length(name) - gone.lengths.get(name, 0)
+                    lengths[name] += exact - (lengths[name] - before.get(name, 0))
+    return [segments[i] for i in sorted(order[:keep])]
 
 
 @dataclass
