@@ -243,7 +243,8 @@ def test_new_articles_update_incrementally_and_equal_a_full_build(built: Setting
 
 def test_an_update_reads_no_linked_file_for_its_checksums(built: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
     """The kept segments' files are hard links of the previous build's: their checksums are the ones it
-    recorded, not read again, and the new build checks out intact."""
+    recorded, not read again; every other file is read once (hashed as it is finished), and the new build
+    checks out intact."""
     import newscorpus.index.build as build
 
     before = live_build(built.index_dir)
@@ -261,6 +262,7 @@ def test_an_update_reads_no_linked_file_for_its_checksums(built: Settings, monke
     linked = {p.name for p in after.iterdir() if (before / p.name).exists() and os.path.samefile(p, before / p.name)}
     assert any(n.startswith(f"{PASSAGES}_") for n in linked) and any(n.startswith(f"{DEALS}_") for n in linked)
     assert KNOWLEDGE in hashed and not linked & set(hashed), sorted(linked & set(hashed))
+    assert len(hashed) == len(set(hashed)), "a staged file hashed twice"
     recorded, now = read_manifest(before).files, read_manifest(after).files
     assert all(now[n] == recorded[n] for n in linked)
     assert damage(after) is None
