@@ -704,6 +704,41 @@ def test_a_new_name_found_in_an_old_article_changes_its_deal_by_rows(
     assert_same_outputs(built, full_build_of(built, tmp_path))
 
 
+@pytest.mark.parametrize("old_text", [None, "Lumoras Rechenzentrum in Leipzig wächst."], ids=["new word", "genitive"])
+def test_old_texts_are_searched_only_for_new_names_whose_words_they_have(
+    built: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, old_text: str | None
+) -> None:
+    """A new rule-found name with a word no old article has cannot occur in one: the update does not
+    read the old texts. An old article with the name's word in the genitive (`Lumoras`) is read and
+    searched again. Either way the result is a full build's."""
+    from newscorpus.index.knowledge_store import KnowledgeStore
+
+    if old_text is not None:
+        write_article(built, _article("2026-12-02-example-leipzig", "Leipzig", [old_text]))
+        ensure_index(built)
+    reads: list[int] = []
+    texts = KnowledgeStore.texts_by_article
+
+    def counted(self: KnowledgeStore):
+        for item in texts(self):
+            reads.append(1)
+            yield item
+
+    monkeypatch.setattr(KnowledgeStore, "texts_by_article", counted)
+    write_article(built, _article("2026-12-03-example-lumora", "Geld", ["Das Start-up Lumora sammelt Geld."]))
+    messages: list[str] = []
+    ensure_index(built, progress=messages.append)
+    assert any(m.startswith("index ready (incremental build, by rows)") for m in messages), messages
+    searched = re.search(r"entities searched in (\d+) of", " ".join(messages))
+    assert searched is not None, messages
+    if old_text is None:
+        assert not reads, "old texts read for a name none of them can hold"
+        assert int(searched.group(1)) == 1
+    else:
+        assert reads and int(searched.group(1)) == 2, messages
+    assert_same_outputs(built, full_build_of(built, tmp_path))
+
+
 def test_a_new_file_that_is_no_article_leaves_the_update_to_whole_knowledge_bases(
     built: Settings, tmp_path: Path
 ) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 from newscorpus.config import Settings
 from newscorpus.extract import deals_by_article
 from newscorpus.extract.annotations import load_gazetteer
-from newscorpus.extract.entities import find_entities
+from newscorpus.extract.entities import find_entities, passage_words
 from newscorpus.extract.entity_finds import StoredSpan, load, splice
 from newscorpus.extract.pipeline import ArticleDeals
 from newscorpus.ingest.store import load_articles
@@ -40,7 +40,7 @@ def test_spliced_entity_finds_read_back_as_finding_everything(corpus_settings: S
     last, one replacing an article's spans), hold what the finds of the whole corpus hold."""
     gazetteer = load_gazetteer(corpus_settings.annotations_dir)
     articles = load_articles(corpus_settings.corpus_dir)
-    first = Article(id="0000-first", title="Nvidia", body="Nvidia baut in Leipzig.")
+    first = Article(id="0000-first", title="Nvidia", body="Nvidia baut in Quellstadt.")
     last = Article(id="9999-last", title="Microsoft", body="Microsoft investiert in Bayern.")
     every = find_entities(sorted([first, *articles, last], key=lambda a: a.id), gazetteer)
     held = articles[len(articles) // 2]
@@ -51,11 +51,16 @@ def test_spliced_entity_finds_read_back_as_finding_everything(corpus_settings: S
         a.id: [[StoredSpan(s.entity_id, s.start, s.end) for s in every.spans[p.passage_id]] for p in a.passages()]
         for a in (first, held, last)
     }
-    spliced = load(splice(previous, every.names, changed))
+    spliced = load(splice(previous, every.names, changed, passage_words(
+        p.text for a in (first, held, last) for p in a.passages()
+    )))
     whole = load(every.stored())
     assert spliced.articles() == whole.articles()
     assert list(spliced.articles()) == list(whole.articles()), "corpus order"
     assert spliced.names == whole.names
+    # Words only accumulate (an update never changes an old article's text): the held article's old words
+    # stay, and the new articles' are added.
+    assert spliced.words == previous.words | whole.words and "Quellstadt" in spliced.words - previous.words
     for article_id in whole.articles():
         assert spliced.spans(article_id) == whole.spans(article_id), article_id
     assert spliced.spans(held.id) != previous.spans(held.id), "the held article's spans were replaced"

@@ -12,7 +12,7 @@ import bisect
 import hashlib
 import itertools
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Set
 from dataclasses import dataclass, field
 
 from newscorpus.extract.annotations import Gazetteer
@@ -44,6 +44,7 @@ class EntityResult:
     searched_articles: int = 0
     # Articles whose spans are the stored finds' (`find_entities` with `previous`), not searched again.
     kept_articles: frozenset[str] = frozenset()
+    words: set[str] = field(default_factory=set)  # every word of the passages (`passage_words`)
 
     _by_id: dict[str, Entity] | None = field(default=None, init=False, repr=False, compare=False)
 
@@ -57,6 +58,7 @@ class EntityResult:
                 (article_id, [[(s.entity_id, s.start, s.end) for s in spans[pid]] for pid in passage_ids])
                 for article_id, passage_ids in self.passage_ids
             ),
+            self.words,
         )
 
     def by_id(self) -> dict[str, Entity]:
@@ -116,6 +118,27 @@ class _Label:
 
 
 _WORD = re.compile(r"\w+")
+
+
+def passage_words(texts: Iterable[str]) -> set[str]:
+    """Every word (run of word characters, as written) of the texts: a name with a word none of them has
+    does not match in them (`_may_occur`)."""
+    words: set[str] = set()
+    for text in texts:
+        words.update(_WORD.findall(text))
+    return words
+
+
+def _may_occur(name: str, words: Set[str]) -> bool:
+    """Whether the rule-found `name` (matched as written: `_label_pattern`) can match in texts whose words
+    are `words`. The pattern's word boundaries make each run of word characters of the name a whole word
+    of the text, but the last, which a genitive `s` may lengthen."""
+    runs = _WORD.findall(name)
+    if not runs:
+        return True
+    *inner, last = runs
+    ends_in_word = _WORD.fullmatch(name[-1]) is not None
+    return all(w in words for w in inner) and (last in words or (ends_in_word and f"{last}s" in words))
 
 
 class _Words:
@@ -619,6 +642,10 @@ def find_entities(articles: list[Article], gazetteer: Gazetteer, previous: Store
     by_article = [a.passages() for a in articles]
     gaz = _Gazetteer(gazetteer)
     kept = _reusable(previous, articles, by_article, gaz.digest)
+    words = set(previous.words) if kept and previous is not None else set()
+    for a, aps in zip(articles, by_article, strict=True):
+        if a.id not in kept:
+            words.update(passage_words(p.text for p in aps))
     # A passage's words take ~5 KB: made again for the second pass rather than kept for the whole corpus.
     gaz_spans: dict[str, list[Span]] = {}
     for a, aps in zip(articles, by_article, strict=True):
@@ -637,7 +664,8 @@ def find_entities(articles: list[Article], gazetteer: Gazetteer, previous: Store
             return find_entities(articles, gazetteer)
         kept = kept - _articles_matching(
             sorted(names[k].name for k in names.keys() - previous.names.keys()),
-            [(a.id, [p.text for p in aps]) for a, aps in zip(articles, by_article, strict=True) if a.id in kept],
+            ((a.id, [p.text for p in aps]) for a, aps in zip(articles, by_article, strict=True) if a.id in kept),
+            previous.words,
         )
         for a, aps in zip(articles, by_article, strict=True):
             if a.id not in kept:
@@ -668,6 +696,7 @@ def find_entities(articles: list[Article], gazetteer: Gazetteer, previous: Store
         passage_ids=[(a.id, [p.passage_id for p in aps]) for a, aps in zip(articles, by_article, strict=True)],
         searched_articles=len(articles) - len(kept),
         kept_articles=kept,
+        words=words,
     )
 
 
@@ -689,6 +718,7 @@ class EntityUpdate:
     mentions: dict[str, list[tuple[str, str, str]]]
     # The entities with mentions that `known` (the previous build's entity ids) lacks, without mentions.
     entities: list[Entity]
+    words: set[str]  # the words of the new articles (`passage_words`)
 
 
 def find_entities_update(
@@ -716,7 +746,7 @@ def find_entities_update(
     if _renames(previous.names, names, rule_ids, gaz):
         return None
     added = sorted(names[k].name for k in names.keys() - previous.names.keys())
-    old = read_old(sorted(_articles_matching(added, old_texts))) if added else []
+    old = read_old(sorted(_articles_matching(added, old_texts, previous.words))) if added else []
     for a in old:
         passages[a.id] = a.passages()
         gaz.spans(passages[a.id], gaz_spans)
@@ -734,6 +764,7 @@ def find_entities_update(
         names=names,
         mentions=mentions,
         entities=[e for e in search.rule_records({eid: [] for eid in found - known}) if e.entity_id not in known],
+        words=passage_words(p.text for a in new for p in passages[a.id]),
     )
 
 
@@ -767,13 +798,16 @@ def _reusable(
     return frozenset(old)
 
 
-def _articles_matching(names: list[str], articles: Iterable[tuple[str, list[str]]]) -> set[str]:
+def _articles_matching(
+    names: list[str], articles: Iterable[tuple[str, list[str]]], words: Set[str]
+) -> set[str]:
     """The articles (id, passage texts) in which one of the rule-found `names` matches (as `find_entities`
-    matches them): the articles whose spans a new name may change. A passage is tried only when it holds
-    every word of the name; texts are searched a few hundred articles at a time, one `str.find` pass per
-    name for its longest word."""
+    matches them): the articles whose spans a new name may change. `words` are every word of the
+    articles' texts: a name with a word not among them is not looked for, and when no name is left the
+    texts are not read at all. A passage is tried only when it holds every word of the name; texts are
+    searched a few hundred articles at a time, one `str.find` pass per name for its longest word."""
     by_word: dict[str, list[tuple[list[str], _Pattern]]] = {}
-    for name in names:
+    for name in (n for n in names if _may_occur(n, words)):
         words = name.split()
         by_word.setdefault(max(words, key=len), []).append((words, _label_pattern(name, ignore_case=False)))
     found: set[str] = set()

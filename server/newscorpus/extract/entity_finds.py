@@ -3,15 +3,16 @@
 Entities are found corpus-wide in two steps: the rules name entities anywhere in the corpus, then every
 article is searched for every name. Given the names, an article's spans depend on that article alone, so
 an update that only adds articles keeps the spans of every old article in which no new name can match
-(`find_entities` with `previous`). It needs two things from the previous build: which names the rules
+(`find_entities` with `previous`). It needs three things from the previous build: which names the rules
 found, each with the article it was first found in (the first find decides a name's spelling and type),
-and every article's spans.
+every article's spans, and every word of the corpus: a new name with a word no old article has cannot
+occur in one, so the old texts are searched only for the other new names (`entities._articles_matching`).
 
 Layout: a magic line, the length of a JSON header (8 bytes, little-endian), the header (gazetteer digest,
-names, entity ids, per article the number of spans of each passage), then one array of little-endian
-32-bit integers, three per span (index into the entity ids, start, end): reading 100 000 articles' spans is
-one `frombytes`, not millions of JSON values. A span's surface is its passage's text between start and end,
-and its type its entity's, so neither is stored.
+names, entity ids, per article the number of spans of each passage, the words), then one array of
+little-endian 32-bit integers, three per span (index into the entity ids, start, end): reading 100 000
+articles' spans is one `frombytes`, not millions of JSON values. A span's surface is its passage's text
+between start and end, and its type its entity's, so neither is stored.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from typing import NamedTuple
 
 from newscorpus.models import EntityType
 
-MAGIC = b"newscorpus-entity-finds 1\n"
+MAGIC = b"newscorpus-entity-finds 2\n"
 
 
 class FirstFind(NamedTuple):
@@ -42,7 +43,8 @@ class StoredSpan(NamedTuple):
 
 
 class StoredFinds:
-    """What `load` reads: the names, and the spans of each article, decoded when asked for."""
+    """What `load` reads: the names, the words (`words`), and the spans of each article, decoded when
+    asked for."""
 
     def __init__(
         self,
@@ -51,9 +53,11 @@ class StoredFinds:
         entity_ids: list[str],
         counts: dict[str, list[int]],
         values: array,
+        words: frozenset[str] = frozenset(),
     ) -> None:
         self.gazetteer = gazetteer
         self.names = names
+        self.words = words
         self._entity_ids = entity_ids
         self._counts = counts
         self._values = values
@@ -84,26 +88,29 @@ def dump(
     gazetteer: str,
     names: dict[str, FirstFind],
     articles: Iterable[tuple[str, Sequence[Sequence[StoredSpan]]]],
+    words: Iterable[str],
 ) -> bytes:
     """The stored form of a corpus's finds; `articles` gives each article's spans, passage by passage, in
-    corpus order. The same finds give the same bytes."""
+    corpus order, `words` every word of its passages (`entities.passage_words`). The same finds give the
+    same bytes."""
     entity_ids: dict[str, int] = {}
     values = array("i")
     counts: list[list[object]] = []
     for article_id, passages in articles:
         counts.append([article_id, _extend(values, passages, entity_ids)])
-    return _encode(gazetteer, names, list(entity_ids), counts, values)
+    return _encode(gazetteer, names, list(entity_ids), counts, values, words)
 
 
 def splice(
     previous: StoredFinds,
     names: dict[str, FirstFind],
     changed: Mapping[str, Sequence[Sequence[StoredSpan]]],
+    words: Iterable[str],
 ) -> bytes:
-    """`previous` with the spans of the articles in `changed` (new ones, or old ones searched again) and
-    `names`: what an update stores. The other articles' spans are copied as stored, not decoded (the same
-    finds as `dump` gives, though not the same bytes: new entities are numbered after the old ones).
-    Corpus order is id order."""
+    """`previous` with the spans of the articles in `changed` (new ones, or old ones searched again),
+    `names`, and the new articles' `words` added: what an update stores. The other articles' spans are
+    copied as stored, not decoded (the same finds as `dump` gives, though not the same bytes: new entities
+    are numbered after the old ones). Corpus order is id order."""
     entity_ids = {eid: n for n, eid in enumerate(previous._entity_ids)}
     old = previous._counts
     values = array("i")
@@ -123,7 +130,7 @@ def splice(
             run_end = at + 3 * sum(per_passage)
             counts.append([article_id, per_passage])
     values.extend(previous._values[run_start:run_end])
-    return _encode(previous.gazetteer, names, list(entity_ids), counts, values)
+    return _encode(previous.gazetteer, names, list(entity_ids), counts, values, previous.words.union(words))
 
 
 def _extend(values: array, passages: Sequence[Sequence[StoredSpan]], entity_ids: dict[str, int]) -> list[int]:
@@ -138,7 +145,12 @@ def _extend(values: array, passages: Sequence[Sequence[StoredSpan]], entity_ids:
 
 
 def _encode(
-    gazetteer: str, names: dict[str, FirstFind], entity_ids: list[str], counts: list[list[object]], values: array
+    gazetteer: str,
+    names: dict[str, FirstFind],
+    entity_ids: list[str],
+    counts: list[list[object]],
+    values: array,
+    words: Iterable[str],
 ) -> bytes:
     if sys.byteorder == "big":
         values = array("i", values)
@@ -149,6 +161,7 @@ def _encode(
             "names": [[key, *names[key]] for key in sorted(names)],
             "entities": entity_ids,
             "articles": counts,
+            "words": sorted(set(words)),
         },
         ensure_ascii=False,
         separators=(",", ":"),
@@ -168,6 +181,7 @@ def load(data: bytes) -> StoredFinds:
         counts = {article_id: per_passage for article_id, per_passage in header["articles"]}
         entity_ids = header["entities"]
         gazetteer = header["gazetteer"]
+        words = frozenset(header["words"])
     except (KeyError, TypeError, ValueError) as exc:
         raise ValueError(f"unreadable entity finds header: {exc}") from exc
     values = array("i")
@@ -179,4 +193,4 @@ def load(data: bytes) -> StoredFinds:
     values.frombytes(body)
     if sys.byteorder == "big":
         values.byteswap()
-    return StoredFinds(gazetteer, names, entity_ids, counts, values)
+    return StoredFinds(gazetteer, names, entity_ids, counts, values, words)

@@ -629,7 +629,7 @@ def _update_by_rows(
         (staging / ENTITY_FINDS).write_bytes(splice(finds, update.entities.names, {
             a.id: [[StoredSpan(s.entity_id, s.start, s.end) for s in spans[p.passage_id]] for p in a.passages()]
             for a in searched
-        }))
+        }, update.entities.words))
 
     try:
         final = _publish(settings, manifest, sources, previous, write)
