@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from newscorpus.config import Settings
 from newscorpus.extract import deals_by_article
 from newscorpus.extract.annotations import load_gazetteer
@@ -21,12 +23,13 @@ def _deals(article_id: str, title: str) -> ArticleDeals:
     return ArticleDeals(key=title, deals=[deal])
 
 
-def test_spliced_deals_by_article_read_back_as_written_whole(tmp_path: Path) -> None:
+@pytest.mark.parametrize("old_ids", [("b", "d", "f"), ("b", "d", "f", "ä-2026"), ()], ids=["ascii", "utf-8", "empty"])
+def test_spliced_deals_by_article_read_back_as_written_whole(tmp_path: Path, old_ids: tuple[str, ...]) -> None:
     """Articles go in before the first line, between lines and after the last; a changed article's line is
     replaced; every other line is copied byte for byte."""
-    old = {aid: _deals(aid, f"old-{aid}") for aid in ("b", "d", "f")}
+    old = {aid: _deals(aid, f"old-{aid}") for aid in old_ids}
     deals_by_article.write(tmp_path / "old.jsonl", old.items())
-    changed = {aid: _deals(aid, f"new-{aid}") for aid in ("a", "d", "e", "g")}
+    changed = {aid: _deals(aid, f"new-{aid}") for aid in ("a", "d", "e", "ä-2025", "g", "h")}
     deals_by_article.splice(tmp_path / "old.jsonl", tmp_path / "new.jsonl", changed)
 
     expected = dict(sorted({**old, **changed}.items()))
