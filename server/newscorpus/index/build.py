@@ -287,10 +287,13 @@ def read_manifest(folder: Path) -> Manifest | None:
 
 
 def _sha256(path: Path) -> str:
+    # Large blocks: reading and hashing release the GIL, but each block takes it back, and a thread
+    # hashing beside a busy one waits up to the switch interval (5 ms) for it (`_Finisher`).
     h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
+    buffer = memoryview(bytearray(1 << 24))
+    with path.open("rb", buffering=0) as fh:
+        while size := fh.readinto(buffer):
+            h.update(buffer[:size])
     return h.hexdigest()
 
 
