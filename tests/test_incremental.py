@@ -222,6 +222,7 @@ def test_new_articles_update_incrementally_and_equal_a_full_build(built: Setting
     new_files = {p.name: p.stat().st_ino for p in after.glob("passages_*.*")}
     assert old_files and old_files.items() <= new_files.items()
     assert len(list(after.glob("passages_*.pst"))) == 2, "one postings file per segment"
+    assert_saved_article_map(after)
     # Entities are searched for in the new articles and in the old ones a new name may occur in, not in all.
     reuse = next((m for m in messages if m.startswith("entities searched in")), "")
     counts = re.match(r"entities searched in (\d+) of (\d+) articles, deals of (\d+) reused", reuse)
@@ -239,6 +240,19 @@ def test_new_articles_update_incrementally_and_equal_a_full_build(built: Setting
     finally:
         query.close()
     assert_same_outputs(built, full_build_of(built, tmp_path))
+
+
+def assert_saved_article_map(folder: Path) -> None:
+    """The passage-to-article map an update saved (extended from the previous build's, or computed again
+    after a merge) is the one read from its passage index."""
+    from newscorpus.index import article_map
+    from newscorpus.index.whoosh_engine import ARTICLE_MAP
+
+    with windex.open_dir(str(folder), indexname=PASSAGES).searcher() as searcher:
+        computed = article_map.article_map(searcher, "article_id")
+        saved = article_map.load(folder / ARTICLE_MAP, searcher.doc_count_all())
+    assert saved is not None and saved.ids == computed.ids
+    assert np.array_equal(saved.of_doc, computed.of_doc)
 
 
 def test_an_update_reads_no_linked_file_for_its_checksums(built: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -297,6 +311,8 @@ def test_an_update_at_the_segment_bound_merges_the_smaller_segments(
     now = {p.name: p.stat().st_ino for p in second.glob("passages_*.*")}
     assert base.items() <= now.items(), "the largest segment stays linked"
     assert len(list(second.glob("passages_*.pst"))) == 2, "the smaller segment merged into the new one"
+    assert_saved_article_map(first)
+    assert_saved_article_map(second)
     with windex.open_dir(str(second), indexname=PASSAGES).reader() as reader:
         linked = {name.split(".")[0] for name in base}  # a segment id is `<indexname>_<random>`
         merged = [sub for sub, _ in reader.leaf_readers() if sub.segment().segment_id() not in linked]

@@ -242,7 +242,7 @@ class WhooshBuilder:
                     old_deals.setdefault(_content(doc, "deal_id"), doc["deal_id"])
                 sources = {d["deal_id"]: old for d in deal_docs if (old := old_deals.get(_content(d, "deal_id")))}
                 deals = rewrite_index(deal_schema, DEALS, "deal_id", deal_docs, previous, sources, folder)
-            _save_article_map(folder)
+            _save_article_map(folder, previous)
         finally:
             if not self.keep_models:
                 release_models(schema["text"].analyzer)
@@ -278,7 +278,7 @@ class WhooshBuilder:
             )
             if added is None:
                 return False
-            _save_article_map(folder)
+            _save_article_map(folder, previous)
         finally:
             if not self.keep_models:
                 release_models(schema["text"].analyzer)
@@ -298,9 +298,25 @@ def _update_message(
             + (f" ({deleted} deleted)" if deleted else ""))
 
 
-def _save_article_map(folder: Path) -> None:
+def _save_article_map(folder: Path, previous: Path | None = None) -> None:
+    """Save the passage index's article map; with `previous`, the build this one appended segments to, by
+    extending that build's map when its segments are still the first ones (none was merged away)."""
     with windex.open_dir(str(folder), indexname=PASSAGES).searcher() as searcher:
-        article_map.save(article_map.article_map(searcher, "article_id"), folder / ARTICLE_MAP)
+        before = _appended_to(previous, searcher) if previous is not None else None
+        article_map.save(
+            article_map.extend(before, searcher, "article_id") if before is not None
+            else article_map.article_map(searcher, "article_id"),
+            folder / ARTICLE_MAP,
+        )
+
+
+def _appended_to(previous: Path, searcher: Searcher) -> article_map.ArticleMap | None:
+    """`previous`'s saved article map when the index `searcher` reads starts with its segments, else None."""
+    with windex.open_dir(str(previous), indexname=PASSAGES).reader() as reader:
+        kept = [sub.segment().segment_id() for sub, _ in reader.leaf_readers()]
+        documents = reader.doc_count_all()
+    now = [sub.segment().segment_id() for sub, _ in searcher.reader().leaf_readers()]
+    return article_map.load(previous / ARTICLE_MAP, documents) if now[:len(kept)] == kept else None
 
 
 class WhooshIndex:
