@@ -503,8 +503,9 @@ def test_an_update_reads_the_corpus_once_and_only_its_new_files(
     built: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The read that finds the corpus changed (its fingerprint) is the one the update plans and records
-    its sources from, and of the corpus files it reads only those whose stat data changed since the last
-    read: the others' digests are recorded in the index folder (seconds at 100 000 articles)."""
+    its sources from, its files listed and stat'ed once, and of the corpus files it reads only those whose
+    stat data changed since the last read: the others' digests are recorded in the index folder (seconds
+    at 100 000 articles)."""
     import newscorpus.index.build as build
     from newscorpus.index import stat_record
 
@@ -515,8 +516,12 @@ def test_an_update_reads_the_corpus_once_and_only_its_new_files(
 
     passes: list[Path] = []
     read_corpus = build._read_corpus
-    monkeypatch.setattr(build, "_read_corpus", lambda settings, known: passes.append(settings.corpus_dir)
-                        or read_corpus(settings, known))
+    monkeypatch.setattr(build, "_read_corpus", lambda settings, *rest: passes.append(settings.corpus_dir)
+                        or read_corpus(settings, *rest))
+    listings: list[Path] = []
+    corpus_stats = build._corpus_stats
+    monkeypatch.setattr(build, "_corpus_stats", lambda settings: listings.append(settings.corpus_dir)
+                        or corpus_stats(settings))
     read: list[str] = []
     read_bytes = Path.read_bytes
     monkeypatch.setattr(Path, "read_bytes", lambda path: read.append(path.name) or read_bytes(path))
@@ -524,6 +529,7 @@ def test_an_update_reads_the_corpus_once_and_only_its_new_files(
     updated = ensure_index(built)
     assert read_manifest(updated).mode == "incremental"
     assert passes == [built.corpus_dir]
+    assert listings == [built.corpus_dir], "the corpus listed and stat'ed once"
     corpus_files = {p.name for p in built.corpus_dir.rglob("*") if p.is_file()}
     assert [name for name in read if name in corpus_files] == [f"{EARLY_ID}.md"]
     assert read_manifest(updated).fingerprint == build.corpus_fingerprint(built), "the fingerprint of every byte"

@@ -41,7 +41,7 @@ from newscorpus.config import Settings, pause_point
 from newscorpus.index import stat_record
 from newscorpus.index.engine import EngineBuilder, Progress
 from newscorpus.index.knowledge_store import KnowledgeStore, passage_texts, store_stats, write_store
-from newscorpus.index.stat_record import recall, remember, stat_signature
+from newscorpus.index.stat_record import recall, remember, signature_of, stat_signature
 from newscorpus.models import Article, KnowledgeBase
 
 if TYPE_CHECKING:
@@ -158,17 +158,19 @@ def read_corpus(settings: Settings) -> tuple[str, Sources]:
     return _read_corpus(settings, None)[:2]
 
 
-def _read_corpus(settings: Settings, known: FileHashes | None) -> tuple[str, Sources, FileHashes]:
+def _read_corpus(
+    settings: Settings, known: FileHashes | None, stats: list[CorpusFile] | None = None
+) -> tuple[str, Sources, FileHashes]:
     """`read_corpus`, and each file's digest with its stat data; a file whose stat data is as `known`
-    records it is not read: its recorded digest is used (see `FileHashes`)."""
+    records it is not read: its recorded digest is used (see `FileHashes`). `stats` are the corpus's
+    files as `_corpus_stats` just gave them (not listed and stat'ed again)."""
     header = f"format={INDEX_FORMAT};version={__version__}".encode()
     fingerprint, code, annotations = hashlib.sha256(header), hashlib.sha256(header), hashlib.sha256()
     articles: dict[str, str] = {}
     seen = FileHashes()
     trusted_before = time.time_ns() - stat_record.RACY_NS
     articles_prefix = f"{settings.articles_dir.name}/"
-    for name, path in _corpus_files(settings):
-        st = os.stat(path)
+    for name, path, st in stats if stats is not None else _corpus_stats(settings):
         state = (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
         entry = known.files.get(name) if known is not None else None
         if entry is not None and entry[:4] == state and max(state[1], state[2]) < trusted_before:
@@ -223,14 +225,15 @@ def _current(settings: Settings) -> tuple[str, tuple[str, Sources] | None, str |
     when it had to read the corpus (a build that follows needs the read; reading 100 000 articles again
     takes seconds)."""
     try:
-        signature, newest = _corpus_signature(settings)
+        stats = _corpus_stats(settings)
+        signature, newest = _corpus_signature(settings, stats)
     except OSError:
         return corpus_fingerprint(settings), None, None
     record = settings.index_dir / FINGERPRINT_RECORD
     fingerprint = recall(record, signature)
     if fingerprint is not None:
         return fingerprint, None, None
-    fingerprint, sources, seen = _read_corpus(settings, _file_hashes(settings.index_dir))
+    fingerprint, sources, seen = _read_corpus(settings, _file_hashes(settings.index_dir), stats)
     remember(record, signature, newest, fingerprint)
     _keep_file_hashes(settings.index_dir, seen)
     return fingerprint, (fingerprint, sources), signature
@@ -263,8 +266,21 @@ def _keep_file_hashes(index_dir: Path, hashes: FileHashes) -> None:
         tmp.unlink(missing_ok=True)
 
 
-def _corpus_signature(settings: Settings) -> tuple[str, int]:
-    return stat_signature([*(path for _name, path in _corpus_files(settings)), *sorted(_PACKAGE_DIR.rglob("*.py"))])
+CorpusFile = tuple[str, str, os.stat_result]  # (name in the corpus folder, path, its stat data)
+
+
+def _corpus_stats(settings: Settings) -> list[CorpusFile]:
+    """`_corpus_files` with each file's stat data: one listing and one `stat` per file serve both the
+    corpus's stat signature and its reading."""
+    return [(name, path, os.stat(path)) for name, path in _corpus_files(settings)]
+
+
+def _corpus_signature(settings: Settings, stats: list[CorpusFile] | None = None) -> tuple[str, int]:
+    files = stats if stats is not None else _corpus_stats(settings)
+    return signature_of([
+        *((path, st) for _name, path, st in files),
+        *((path, os.stat(path)) for path in sorted(_PACKAGE_DIR.rglob("*.py"))),
+    ])
 
 
 def live_build(index_dir: Path) -> Path | None:
@@ -408,22 +424,24 @@ def is_fresh(settings: Settings, fingerprint: str | None = None) -> bool:
 
 
 @contextlib.contextmanager
-def build_lock(index_dir: Path, progress: Progress) -> Iterator[None]:
-    """Exclusive per-index-folder lock; the OS drops it when its holder dies, even by `kill -9`.
-    Without `fcntl` (Windows) builds are not serialised."""
+def build_lock(index_dir: Path, progress: Progress) -> Iterator[bool]:
+    """Exclusive per-index-folder lock; the OS drops it when its holder dies, even by `kill -9`. Gives
+    whether it had to wait for another holder. Without `fcntl` (Windows) builds are not serialised."""
     try:
         import fcntl
     except ImportError:
-        yield
+        yield False
         return
     with (index_dir / LOCK).open("a") as fh:
+        waited = False
         try:
             fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             progress("another process is building this index: waiting for it")
             fcntl.flock(fh, fcntl.LOCK_EX)
+            waited = True
         try:
-            yield
+            yield waited
         finally:
             fcntl.flock(fh, fcntl.LOCK_UN)
 
@@ -714,12 +732,12 @@ def ensure_index(settings: Settings, *, progress: Progress = lambda _msg: None, 
         settings.index_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise BuildError(f"cannot create the index folder {settings.index_dir}: {exc.strerror or exc}") from exc
-    with build_lock(settings.index_dir, progress):
+    with build_lock(settings.index_dir, progress) as waited:
         folder = live_build(settings.index_dir)
         if not rebuild and folder is not None and _fresh(folder, fingerprint):
             return folder  # another process built it while we waited for the lock
         try:
-            unchanged = corpus is not None and _corpus_signature(settings)[0] == signature
+            unchanged = corpus is not None and (not waited or _corpus_signature(settings)[0] == signature)
         except OSError:
             unchanged = False
         if not unchanged:

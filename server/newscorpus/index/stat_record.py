@@ -30,10 +30,14 @@ class StatRecord(BaseModel):
 
 def stat_signature(files: Iterable[Path | str]) -> tuple[str, int]:
     """Digest of the files' stat data, and the newest mtime/ctime among them (ns)."""
+    return signature_of((path, os.stat(path)) for path in files)
+
+
+def signature_of(stats: Iterable[tuple[Path | str, os.stat_result]]) -> tuple[str, int]:
+    """`stat_signature` of files already stat'ed."""
     h = hashlib.sha256()
     newest = 0
-    for path in files:
-        st = os.stat(path)
+    for path, st in stats:
         newest = max(newest, st.st_mtime_ns, st.st_ctime_ns)
         h.update(f"{path}\0{st.st_size}\0{st.st_mtime_ns}\0{st.st_ctime_ns}\0"
                  f"{st.st_ino}\n".encode())
