@@ -726,6 +726,17 @@ def test_a_new_name_found_in_an_old_article_changes_its_deal_by_rows(
     assert_same_outputs(built, full_build_of(built, tmp_path))
 
 
+def test_each_new_name_is_checked_against_the_corpus_words() -> None:
+    """The old texts a new name can occur in: each name is checked against the corpus's words, whatever
+    the names before it (one whose words all occur, though not in a row, comes first here)."""
+    from newscorpus.extract.entities import _articles_matching, passage_words
+
+    texts = [("a", ["Alpha baut in Leipzig."]), ("b", ["Beta und Alpha wachsen."]), ("c", ["Lumoras Werk wächst."])]
+    words = passage_words(t for _, found in texts for t in found)
+    assert _articles_matching(["Alpha Beta", "Lumora", "Zeta"], texts, words) == {"c"}
+    assert _articles_matching(["Alpha Beta", "Zeta"], texts, words) == set()
+
+
 @pytest.mark.parametrize("old_text", [None, "Lumoras Rechenzentrum in Leipzig wächst."], ids=["new word", "genitive"])
 def test_old_texts_are_searched_only_for_new_names_whose_words_they_have(
     built: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, old_text: str | None
@@ -747,7 +758,10 @@ def test_old_texts_are_searched_only_for_new_names_whose_words_they_have(
             yield item
 
     monkeypatch.setattr(KnowledgeStore, "texts_by_article", counted)
-    write_article(built, _article("2026-12-03-example-lumora", "Geld", ["Das Start-up Lumora sammelt Geld."]))
+    # Two new names, the one an old article may hold sorting last (each is checked on its own).
+    write_article(built, _article("2026-12-03-example-lumora", "Geld", [
+        "Das Start-up Aaronix wächst.", "Das Start-up Lumora sammelt Geld.",
+    ]))
     messages: list[str] = []
     ensure_index(built, progress=messages.append)
     assert any(m.startswith("index ready (incremental build, by rows)") for m in messages), messages

@@ -808,8 +808,8 @@ def _articles_matching(
     searched a few hundred articles at a time, one `str.find` pass per name for its longest word."""
     by_word: dict[str, list[tuple[list[str], _Pattern]]] = {}
     for name in (n for n in names if _may_occur(n, words)):
-        words = name.split()
-        by_word.setdefault(max(words, key=len), []).append((words, _label_pattern(name, ignore_case=False)))
+        parts = name.split()
+        by_word.setdefault(max(parts, key=len), []).append((parts, _label_pattern(name, ignore_case=False)))
     found: set[str] = set()
     if not by_word:
         return found
@@ -829,8 +829,8 @@ def _articles_matching(
                 k = bisect.bisect_right(starts, i) - 1
                 article_id, texts = batch[k]
                 if article_id not in found and any(
-                    all(w in text for w in words) and pattern.compiled.search(text)
-                    for words, pattern in labels
+                    all(w in text for w in parts) and pattern.compiled.search(text)
+                    for parts, pattern in labels
                     for text in texts
                 ):
                     found.add(article_id)
