@@ -38,6 +38,36 @@ def test_spliced_deals_by_article_read_back_as_written_whole(tmp_path: Path, old
     assert list(deals_by_article.read(tmp_path / "new.jsonl").items()) == list(expected.items())
 
 
+@pytest.mark.parametrize(("kernel_copy", "scan"), [(True, 1 << 16), (False, 1 << 16), (True, 0)],
+                         ids=["copy_file_range", "read and write", "bisected to the line"])
+def test_spliced_deals_of_a_large_file_are_placed_by_bisection(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kernel_copy: bool, scan: int
+) -> None:
+    """A file of ~0.9 MB (bisected, not scanned line by line): articles replaced and inserted at its start,
+    middle and end give the file written whole, whether the kernel copies the runs between or not, and
+    however far the bisection goes."""
+    monkeypatch.setattr(deals_by_article, "SCAN_BYTES", scan)
+    if not kernel_copy:
+        def refuse(*_args: object) -> int:
+            raise OSError("copy_file_range refused")
+
+        monkeypatch.setattr(deals_by_article.os, "copy_file_range", refuse, raising=False)
+    old = {f"{n:05d}": _deals(f"{n:05d}", f"old-{n}") for n in range(0, 6000, 2)}
+    deals_by_article.write(tmp_path / "old.jsonl", old.items())
+    assert (tmp_path / "old.jsonl").stat().st_size > 1 << 19  # many times the 64 KB bisection stops at
+    replaced = [f"{n:05d}" for n in range(0, 6000, 98)]  # every 49th line
+    changed = {aid: _deals(aid, f"new-{aid}") for aid in (*replaced, "00001", "02999", "03001", "05998", "9")}
+    deals_by_article.splice(tmp_path / "old.jsonl", tmp_path / "new.jsonl", changed)
+    deals_by_article.write(tmp_path / "whole.jsonl", dict(sorted({**old, **changed}.items())).items())
+    assert (tmp_path / "new.jsonl").read_bytes() == (tmp_path / "whole.jsonl").read_bytes()
+
+
+def test_splicing_a_truncated_deals_file_is_an_error(tmp_path: Path) -> None:
+    (tmp_path / "old.jsonl").write_bytes(b'"a"\t{"key":"k","deals":[]}')
+    with pytest.raises(ValueError, match="complete line"):
+        deals_by_article.splice(tmp_path / "old.jsonl", tmp_path / "new.jsonl", {"b": _deals("b", "b")})
+
+
 def test_spliced_entity_finds_read_back_as_finding_everything(corpus_settings: Settings) -> None:
     """The finds of a corpus less some articles, spliced with those articles' spans (one sorting first, one
     last, one replacing an article's spans), hold what the finds of the whole corpus hold."""
