@@ -306,8 +306,8 @@ def _sha256(path: Path) -> str:
     # Large blocks: reading and hashing release the GIL, but each block takes it back, and a thread
     # hashing beside a busy one waits up to the switch interval (5 ms) for it (`_Finisher`).
     h = hashlib.sha256()
-    buffer = memoryview(bytearray(1 << 24))
     with path.open("rb", buffering=0) as fh:
+        buffer = memoryview(bytearray(min(1 << 24, os.fstat(fh.fileno()).st_size + 1)))
         while size := fh.readinto(buffer):
             h.update(buffer[:size])
     return h.hexdigest()
