@@ -13,7 +13,7 @@ from newscorpus.index import stat_record
 from newscorpus.index.build import (
     FINGERPRINT_RECORD,
     VERIFIED_RECORD,
-    _files_under,
+    _entries_under,
     built_by_this_code,
     code_digest,
     corpus_fingerprint,
@@ -87,7 +87,7 @@ def test_corpus_files_are_listed_as_rglob_sorted_lists_them(tmp_path: Path) -> N
     (tmp_path / "linked-dir").symlink_to(tmp_path / "a")
     (tmp_path / "linked-file").symlink_to(tmp_path / "a" / "f")
     expected = sorted(p for p in tmp_path.rglob("*") if p.is_file() and not p.name.startswith("."))
-    assert _files_under(tmp_path) == expected
+    assert [Path(path) for _parts, path in _entries_under(tmp_path)] == expected
     assert [p.relative_to(tmp_path).as_posix() for p in expected][:3] == [".hidden-dir/h", "a/f", "a/x.y/g"]
 
 
