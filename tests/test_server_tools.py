@@ -7,6 +7,7 @@ text rendering, resource links, and clean `is_error` results for every kind of b
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any
@@ -17,6 +18,7 @@ from mcp.server.mcpserver import MCPServer
 from mcp_types import CallToolResult, ResourceLink, TextContent
 
 from newscorpus.mcp_server import create_server
+from newscorpus.mcp_server.schemas import inline_refs
 from newscorpus.models import DEAL_TYPES, ENTITY_TYPES
 from newscorpus.query.results import (
     ArticleDetail,
@@ -85,6 +87,7 @@ async def test_tools_are_listed_read_only_with_documented_schemas(client: Client
         assert ann is not None and ann.title
         assert (ann.read_only_hint, ann.idempotent_hint, ann.open_world_hint) == (True, True, False)
         assert tool.output_schema is not None and tool.output_schema["type"] == "object"
+        assert '"$ref"' not in json.dumps(tool.output_schema) and "$defs" not in tool.output_schema
         assert tool.description and len(tool.description) > 200
     search = tools["search_articles"]
     props = search.input_schema["properties"]
@@ -103,6 +106,32 @@ async def test_tools_are_listed_read_only_with_documented_schemas(client: Client
     passages = tools["get_article"].input_schema["properties"]["passages"]["anyOf"][0]
     assert passages == {"items": {"type": "integer"}, "type": "array"}
     assert set(tools["get_deal"].input_schema["properties"]) == {"deal_id", "query"}
+
+
+def test_output_schemas_are_inlined_unless_a_definition_refers_to_itself() -> None:
+    nested = {
+        "$defs": {
+            "Hit": {"type": "object", "properties": {"passages": {"type": "array", "items": {"$ref": "#/$defs/P"}}}},
+            "P": {"type": "object", "title": "P", "properties": {"text": {"type": "string"}}},
+        },
+        "type": "object",
+        "properties": {"results": {"type": "array", "items": {"$ref": "#/$defs/Hit"}},
+                       "best": {"$ref": "#/$defs/P", "title": "Best"}},
+    }
+    passage = {"type": "object", "title": "P", "properties": {"text": {"type": "string"}}}
+    assert inline_refs(nested) == {
+        "type": "object",
+        "properties": {
+            "results": {"type": "array", "items": {"type": "object", "properties": {
+                "passages": {"type": "array", "items": passage}}}},
+            "best": {**passage, "title": "Best"},  # keywords beside a $ref win
+        },
+    }
+    recursive = {"$defs": {"Node": {"type": "object", "properties": {"child": {"$ref": "#/$defs/Node"}}}},
+                 "type": "object", "properties": {"root": {"$ref": "#/$defs/Node"}}}
+    assert inline_refs(recursive) is recursive
+    dangling = {"$defs": {"A": {"type": "string"}}, "type": "object", "properties": {"b": {"$ref": "#/$defs/B"}}}
+    assert inline_refs(dangling) is dangling
 
 
 async def test_search_returns_whole_passages_links_and_compact_text(client: Client, corpus_query: CorpusQuery) -> None:

@@ -30,12 +30,14 @@ from mcp_types import (
     ResourceLink,
     ResourceTemplateReference,
     TextContent,
+    Tool,
     ToolAnnotations,
 )
 from pydantic import BaseModel, Field, ValidationError
 
 from newscorpus import __version__
 from newscorpus.mcp_server import descriptions, render
+from newscorpus.mcp_server.schemas import inline_refs
 from newscorpus.models import DealType, EntityType
 from newscorpus.query.errors import QueryError
 from newscorpus.query.limits import shown
@@ -122,6 +124,14 @@ class NewsCorpusServer(MCPServer):
             if isinstance(exc, UnexpectedToolError) or not isinstance(cause, ValidationError):
                 raise
             raise ToolError(argument_error(name, cause)) from cause
+
+    async def list_tools(self) -> list[Tool]:
+        """The tools, each output schema with its definitions written in place (`schemas.inline_refs`):
+        clients that validate every result against it resolve no `$ref`s."""
+        return [
+            tool.model_copy(update={"output_schema": inline_refs(tool.output_schema)}) if tool.output_schema else tool
+            for tool in await super().list_tools()
+        ]
 
     async def read_resource(self, uri: Any, context: Context | None = None) -> Any:
         """The SDK refuses URIs that match no template, or whose id escapes (`..`, `/`, `%2F`, `%2E%2E`,
