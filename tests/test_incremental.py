@@ -311,6 +311,9 @@ def test_an_update_at_the_segment_bound_merges_the_smaller_segments(
     now = {p.name: p.stat().st_ino for p in second.glob("passages_*.*")}
     assert base.items() <= now.items(), "the largest segment stays linked"
     assert len(list(second.glob("passages_*.pst"))) == 2, "the smaller segment merged into the new one"
+    for build in (first, second):  # each segment has its long posting lists file, merged-away ones none
+        for name in (PASSAGES, DEALS):
+            assert {p.stem for p in build.glob(f"{name}_*.dns")} == {p.stem for p in build.glob(f"{name}_*.pst")}
     assert_saved_article_map(first)
     assert_saved_article_map(second)
     with windex.open_dir(str(second), indexname=PASSAGES).reader() as reader:

@@ -35,9 +35,13 @@ import numpy as np
 from whoosh import matching
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, W3PerDocReader, _lenfield
 from whoosh.query import And, DisjunctionMax, Or, Query, Term
+from whoosh.reading import SegmentReader
 from whoosh.scoring import BM25FScorer
 from whoosh.searching import Searcher
 from whoosh.util.numeric import byte_to_length
+
+from newscorpus.index import dense_postings
+from newscorpus.index.dense_postings import DenseReader
 
 CoordFn = Callable[[Query, Searcher], int]
 # A merge sorts its children's ids when they hold fewer than 1/SPARSE_RATIO of the documents they span.
@@ -103,6 +107,7 @@ class TermCache:
     def __init__(self, max_postings: int = CACHED_POSTINGS) -> None:
         self.norms: dict[tuple, np.ndarray] = {}
         self._postings: OrderedDict[tuple, tuple[np.ndarray, np.ndarray]] = OrderedDict()
+        self._dense: dict[int, DenseReader | None] = {}
         self._held = 0
         self._max = max_postings
 
@@ -112,7 +117,7 @@ class TermCache:
         if found is not None:
             self._postings.move_to_end(key)
             return found
-        found = postings(reader.postings(field, text))
+        found = self._dense_postings(reader, field, text) or postings(reader.postings(field, text))
         for array_ in found:
             array_.flags.writeable = False
         if len(found[0]) <= self._max:
@@ -121,6 +126,23 @@ class TermCache:
             while self._held > self._max:
                 _key, (ids, _weights) = self._postings.popitem(last=False)
                 self._held -= len(ids)
+        return found
+
+    def _dense_postings(self, reader, field: str, text: bytes) -> tuple[np.ndarray, np.ndarray] | None:
+        """The term's postings from its segment's `dense_postings` file, less the segment's deleted
+        documents (as Whoosh's matcher skips them); None where the file does not hold the term."""
+        if id(reader) not in self._dense:
+            self._dense[id(reader)] = (
+                DenseReader.open(reader.storage(), reader.segment().make_filename(dense_postings.EXT))
+                if isinstance(reader, SegmentReader) else None
+            )
+        dense = self._dense[id(reader)]
+        found = dense.postings(field, text) if dense is not None else None
+        deleted = reader.deleted_docs_set if found is not None else None
+        if deleted:
+            ids, weights = found
+            live = ~np.isin(ids, np.fromiter(deleted, np.int64, len(deleted)))
+            found = ids[live], weights[live]
         return found
 
 

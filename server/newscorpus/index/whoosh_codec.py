@@ -16,6 +16,9 @@ Smaller blocks keep W3's compressed tuples, which are smaller there. Whoosh's ow
 unchanged: it iterates and indexes the ids, weights and values, which arrays and `ZippedValues` support
 (each block records whether it is compressed). The block layout, block statistics and term infos are W3's.
 Blocks written before (weights as `array('d')`, `PackedValues`, compressed whole) still read.
+
+Every term of at least `dense_postings.MIN_POSTINGS` postings is also written to the segment's
+`dense_postings` file, from the blocks as they are written: searches read its ids and weights from there.
 """
 
 from __future__ import annotations
@@ -27,9 +30,11 @@ from array import array
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3Codec, W3PostingsWriter
+from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3Codec, W3FieldWriter, W3PostingsWriter
 from whoosh.system import emptybytes
 from whoosh.util.numeric import length_to_byte
+
+from newscorpus.index import dense_postings
 
 BLOCK_PROTOCOL = 5
 # Postings per block (W3's default is 128): a search reads every block of its terms whole, and each block
@@ -126,7 +131,14 @@ class ZippedValues(Sequence[bytes]):
 
 class FastBlockPostingsWriter(W3PostingsWriter):
     """`W3PostingsWriter` whose array blocks hold arrays and `ZippedValues`, pickled at `BLOCK_PROTOCOL` and
-    not compressed as a whole."""
+    not compressed as a whole. `blocks` holds the current term's (ids, weights) of each block written (the
+    writer starts each block with new arrays, so keeping them copies nothing)."""
+
+    blocks: list[tuple[Any, Any]]
+
+    def start_postings(self, format_, terminfo) -> None:
+        super().start_postings(format_, terminfo)
+        self.blocks = []
 
     def _mini_ids(self):
         if self._byteids or len(self._ids) < ARRAY_MIN_POSTINGS:
@@ -152,6 +164,8 @@ class FastBlockPostingsWriter(W3PostingsWriter):
     def _write_block(self, last: bool = False) -> None:
         if not self._blockcount:
             self._postfile.write(WHOOSH3_HEADER_MAGIC)
+        if not self._byteids:
+            self.blocks.append((self._ids, self._weights))
         self._terminfo.add_block(self)
         ids, weights, values = self._mini_ids(), self._mini_weights(), self._mini_values()
         comp = self._compression
@@ -186,8 +200,16 @@ def writer_options() -> dict[str, Any]:
 
 
 class FastBlockCodec(W3Codec):
-    """W3Codec writing postings with `FastBlockPostingsWriter`. Pickled into every segment it writes, so
-    this class must stay importable under this name."""
+    """W3Codec writing postings with `FastBlockPostingsWriter`, and the terms of at least `dense_min`
+    postings to `dense_postings` files too. Pickled into every segment it writes, so this class must stay
+    importable under this name."""
+
+    def __init__(self, *, dense_min: int | None = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.dense_min = dense_postings.MIN_POSTINGS if dense_min is None else dense_min
+
+    def field_writer(self, storage, segment) -> W3FieldWriter:
+        return DenseFieldWriter(self, storage, segment)
 
     def postings_writer(self, dbfile, byteids: bool = False) -> W3PostingsWriter:
         return FastBlockPostingsWriter(
@@ -197,3 +219,23 @@ class FastBlockCodec(W3Codec):
             compression=self._compression,
             inlinelimit=self._inlinelimit,
         )
+
+
+class DenseFieldWriter(W3FieldWriter):
+    """`W3FieldWriter` that also writes each long term's ids and weights to the segment's
+    `dense_postings` file."""
+
+    def __init__(self, codec, storage, segment) -> None:
+        super().__init__(codec, storage, segment)
+        minimum = getattr(codec, "dense_min", dense_postings.MIN_POSTINGS)  # codecs pickled before had none
+        self._dense = dense_postings.DenseWriter(self._create_file(dense_postings.EXT), minimum)
+
+    def finish_term(self) -> None:
+        super().finish_term()
+        writer = self._postwriter
+        if isinstance(writer, FastBlockPostingsWriter) and not writer._byteids:
+            self._dense.add(self._fieldname, self._btext, writer.blocks)
+
+    def close(self) -> None:
+        super().close()
+        self._dense.close()
