@@ -35,8 +35,9 @@ def _rounded(scores: DocScores) -> dict[int, float]:
     return {docnum: round(score, 6) for docnum, score in zip(scores.ids.tolist(), scores.scores.tolist(), strict=True)}
 
 
-def _compare(index: WhooshIndex, query: CorpusQuery) -> int:
-    """Compare both evaluations for every query; returns how many (query, field) trees were compared."""
+def _compare(index: WhooshIndex, query: CorpusQuery, cache: TermCache | None = None) -> int:
+    """Compare both evaluations for every query (term-at-a-time with a fresh cache each, or with `cache`
+    throughout); returns how many (query, field) trees were compared."""
     schema = index._passages.schema
     searcher = index._passage_searcher
     compared = 0
@@ -48,7 +49,7 @@ def _compare(index: WhooshIndex, query: CorpusQuery) -> int:
                 continue
             assert supports(q, (_CoordOr,)), (text, q)
             whoosh = {docnum: round(score, 6) for score, docnum in searcher.search(q, limit=None).top_n}
-            ours = TermAtATime(searcher, _CoordOr, _coord_termcount, TermCache()).scores(q)
+            ours = TermAtATime(searcher, _CoordOr, _coord_termcount, cache or TermCache()).scores(q)
             assert _rounded(ours) == whoosh, (text, fields)
             compared += 1
     return compared
@@ -63,6 +64,16 @@ def test_term_at_a_time_equals_whoosh_matchers(
     index = corpus_query._index
     assert isinstance(index, WhooshIndex)
     assert _compare(index, corpus_query) >= len(QUERIES)
+
+
+def test_scores_kept_between_searches_are_whooshs(corpus_query: CorpusQuery) -> None:
+    """One cache through every query, twice: the second pass scores from the kept scores of the first,
+    under each query's own boosts."""
+    index = corpus_query._index
+    assert isinstance(index, WhooshIndex)
+    cache = TermCache()
+    assert _compare(index, corpus_query, cache) == _compare(index, corpus_query, cache) >= len(QUERIES)
+    assert sum(scored is not None for _ids, _values, scored in cache._postings.values()) > 100
 
 
 def test_term_at_a_time_equals_whoosh_matchers_on_two_segments(corpus_query: CorpusQuery, tmp_path: Path) -> None:

@@ -93,8 +93,10 @@ BOUND_BITS = 12
 # A restricted evaluation looks documents up in a posting list this many times longer (`_Within`).
 FEW_DOCS = 32
 
-# Postings kept between searches by `TermCache`: 16 bytes each (id and weight), so at most ~64 MB.
+# Postings kept between searches by `TermCache`: 16 bytes each (id and weight or score), so at most ~64 MB.
 CACHED_POSTINGS = 4_000_000
+
+Scored = tuple  # how a term's kept scores were computed (`TermCache.scores`); None: they are weights
 
 
 class TermCache:
@@ -102,30 +104,67 @@ class TermCache:
     index's segments never change while it is open): BM25's length part per document, one array per
     segment and field, and the postings of recently searched terms, least recently used dropped first
     once they hold more than `max_postings` postings. Queries share words (a company, "Milliarden"), and
-    reading a common word's postings is most of a search; the arrays handed out are read-only."""
+    reading and scoring a common word's postings is most of a search: once a term is scored, its scores
+    before a query's boost (which depend on the index alone) are kept in place of its weights. The arrays
+    handed out are read-only."""
 
     def __init__(self, max_postings: int = CACHED_POSTINGS) -> None:
         self.norms: dict[tuple, np.ndarray] = {}
-        self._postings: OrderedDict[tuple, tuple[np.ndarray, np.ndarray]] = OrderedDict()
+        self._postings: OrderedDict[tuple, tuple[np.ndarray, np.ndarray, Scored | None]] = OrderedDict()
         self._dense: dict[int, DenseReader | None] = {}
         self._held = 0
         self._max = max_postings
 
     def postings(self, reader, field: str, text: bytes) -> tuple[np.ndarray, np.ndarray]:
+        """The term's document numbers (int64, ascending) and weights (float64)."""
+        ids, values, scored = self._entry(reader, field, text)
+        return (ids, values) if scored is None else self._read(reader, field, text)
+
+    def ids(self, reader, field: str, text: bytes) -> np.ndarray:
+        """The term's document numbers (int64, ascending)."""
+        return self._entry(reader, field, text)[0]
+
+    def scores(
+        self, reader, field: str, text: bytes, how: Scored, score: Callable[[np.ndarray, np.ndarray], np.ndarray]
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The term's document numbers and `score(ids, weights)`, computed once and kept in place of the
+        weights while the term is kept; `how` tells scores computed one way from another's."""
+        ids, values, scored = self._entry(reader, field, text)
+        if scored == how:
+            return ids, values
+        if scored is not None:
+            ids, values = self._read(reader, field, text)
+        scores = score(ids, values)
+        scores.flags.writeable = False
+        key = (id(reader), field, text)
+        if key in self._postings:
+            self._postings[key] = (ids, scores, how)
+        return ids, scores
+
+    def kept_scores(self, reader, field: str, text: bytes, how: Scored) -> tuple[np.ndarray, np.ndarray] | None:
+        """The term's document numbers and scores if they are kept, computed as `how` says."""
+        found = self._postings.get((id(reader), field, text))
+        return found[:2] if found is not None and found[2] == how else None
+
+    def _entry(self, reader, field: str, text: bytes) -> tuple[np.ndarray, np.ndarray, Scored | None]:
         key = (id(reader), field, text)
         found = self._postings.get(key)
         if found is not None:
             self._postings.move_to_end(key)
             return found
+        ids, weights = self._read(reader, field, text)
+        if len(ids) <= self._max:
+            self._postings[key] = (ids, weights, None)
+            self._held += len(ids)
+            while self._held > self._max:
+                _key, (dropped, _values, _scored) = self._postings.popitem(last=False)
+                self._held -= len(dropped)
+        return ids, weights, None
+
+    def _read(self, reader, field: str, text: bytes) -> tuple[np.ndarray, np.ndarray]:
         found = self._dense_postings(reader, field, text) or postings(reader.postings(field, text))
         for array_ in found:
             array_.flags.writeable = False
-        if len(found[0]) <= self._max:
-            self._postings[key] = found
-            self._held += len(found[0])
-            while self._held > self._max:
-                _key, (ids, _weights) = self._postings.popitem(last=False)
-                self._held -= len(ids)
         return found
 
     def _dense_postings(self, reader, field: str, text: bytes) -> tuple[np.ndarray, np.ndarray] | None:
@@ -265,7 +304,7 @@ class TermAtATime:
             if (field, text) not in reader:
                 return None
             found = np.zeros(sub.doc_count_all(), bool)
-            found[self._cache.postings(reader, field, text)[0]] = True
+            found[self._cache.ids(reader, field, text)] = True
             return found
         subs = q.subqueries
         children = [self._matching(s, sub) for s in (subs if type(q) is And else dict.fromkeys(subs))]
@@ -336,24 +375,38 @@ class TermAtATime:
         if (field, text) not in reader:
             return _NOTHING
         scorer = sub.weighting.scorer(sub, field, text)
-        ids, w = self._cache.postings(reader, field, text)
-        places = ids
-        if within is not None:
-            ids, places, w = within.cut(ids, w)
         if not isinstance(scorer, BM25FScorer):
+            ids, w = self._cache.postings(reader, field, text)
+            places = ids
+            if within is not None:
+                ids, places, w = within.cut(ids, w)
             score, dfl, boost = scorer._score, scorer.dfl, q.boost
             values = [score(weight, dfl(doc)) * boost for doc, weight in zip(ids.tolist(), w.tolist(), strict=True)]
             return _Part(places, np.array(values, np.float64), None)
-        # Whoosh's `idf * ((tf * (K1 + 1)) / (tf + norm))` with the length part `norm` read per document
-        # from `_norms`: the same operations on the same operands (in place; + and * commute exactly), so
-        # the same floats.
-        denominator = self._norms(sub, field, scorer)[ids]
-        denominator += w
-        scores = w * (scorer.K1 + 1)
-        scores /= denominator
-        scores *= scorer.idf
+        norms = self._norms(sub, field, scorer)
+        how = (id(norms), scorer.K1, scorer.idf)
+
+        def bm25(ids: np.ndarray, w: np.ndarray) -> np.ndarray:
+            # Whoosh's `idf * ((tf * (K1 + 1)) / (tf + norm))` with the length part `norm` read per document
+            # from `_norms`: the same operations on the same operands (in place; + and * commute exactly),
+            # so the same floats.
+            denominator = norms[ids]
+            denominator += w
+            scores = w * (scorer.K1 + 1)
+            scores /= denominator
+            scores *= scorer.idf
+            return scores
+
+        if within is None:
+            ids, scores = self._cache.scores(reader, field, text, how, bm25)
+            places = ids
+        elif (kept := self._cache.kept_scores(reader, field, text, how)) is not None:
+            ids, places, scores = within.cut(*kept)
+        else:  # a few documents of a term not scored yet: scored alone
+            ids, places, w = within.cut(*self._cache.postings(reader, field, text))
+            scores = bm25(ids, w)
         if q.boost != 1.0:
-            scores *= q.boost
+            scores = scores * q.boost
         return _Part(places, scores, None)
 
     def _norms(self, sub: Searcher, field: str, scorer: BM25FScorer) -> np.ndarray:
