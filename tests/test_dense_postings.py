@@ -76,6 +76,7 @@ def test_runs_take_the_narrowest_exact_types(tmp_path: Path) -> None:
         b"heavy": ([1, 2], [256.0, 1.0], "H", "f"),
         "Gr\u00fc\u00dfe".encode(): ([0, 65_535], [2.0, 1.0], "H", "B"),
         b"bytes\xff": ([0, 1, 2], [1.0, 1.0, 1.0], None, None),  # no UTF-8: left to Whoosh
+        "bytes\ufffd".encode(): ([4, 5], [1.0, 1.0], "H", "B"),  # what a lenient decoding would read it as
         b"short": ([7], [1.0], None, None),  # below the threshold
     }
     for btext, (ids, weights, _i, _w) in cases.items():

@@ -109,7 +109,10 @@ class DenseReader:
     def postings(self, field: str, btext: bytes) -> tuple[np.ndarray, np.ndarray] | None:
         """The term's document numbers (int64, ascending) and weights (float64), as `fast_scoring.postings`
         reads them from Whoosh's blocks."""
-        entry = self._table.get(field, {}).get(btext.decode("utf-8", "replace"))
+        try:
+            entry = self._table.get(field, {}).get(btext.decode("utf-8"))
+        except UnicodeDecodeError:  # never written here (`DenseWriter.add`)
+            return None
         if entry is None:
             return None
         offset, count, id_type, weight_type = entry
