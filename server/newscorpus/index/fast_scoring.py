@@ -112,6 +112,7 @@ class TermCache:
         self.norms: dict[tuple, np.ndarray] = {}
         self._postings: OrderedDict[tuple, tuple[np.ndarray, np.ndarray, Scored | None]] = OrderedDict()
         self._dense: dict[int, DenseReader | None] = {}
+        self._deleted: dict[int, np.ndarray] = {}  # a segment's deleted documents, sorted
         self._held = 0
         self._max = max_postings
 
@@ -177,10 +178,12 @@ class TermCache:
             )
         dense = self._dense[id(reader)]
         found = dense.postings(field, text) if dense is not None else None
-        deleted = reader.deleted_docs_set if found is not None else None
-        if deleted:
+        if found is not None and reader.has_deletions():
+            deleted = self._deleted.get(id(reader))
+            if deleted is None:
+                deleted = self._deleted[id(reader)] = np.sort(np.fromiter(reader.deleted_docs_set, np.int64))
             ids, weights = found
-            live = ~np.isin(ids, np.fromiter(deleted, np.int64, len(deleted)))
+            live = ~np.isin(ids, deleted, assume_unique=True)
             found = ids[live], weights[live]
         return found
 
